@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig, type Config } from './config/config.ts'
+import { verifyAudit } from './audit/audit.ts'
+import { createLogger, openAndMigrate, runApi } from './main.ts'
+import { seedDemo } from './demo/seed.ts'
+import { bootstrapSchool } from './school/bootstrap.ts'
+
+const HELP = `zvonok — a messaging-first school journal
+
+Usage: zvonok <command> [options]
+
+Process roles
+  start            all roles in one process: API (and, as they land, bot, notifier worker, scheduler).
+                   Runs migrations; seeds the demo school into an empty database (DEMO=off to skip).
+  api              the HTTP API only (stateless; run several behind a load balancer)
+  worker           the notifier's delivery worker (not part of this build yet)
+  bot              the Telegram bot (not part of this build yet)
+
+Administration
+  migrate          apply pending migrations from migrations/ and exit
+  demo             create the demo school now and write DATA_DIR/demo-credentials.json
+  bootstrap        create a school and its first admin account on an empty installation
+                     --school-name NAME  --timezone IANA_ZONE  --admin-last-name NAME  --admin-first-name NAME
+                     prints the admin's login and one-time password once
+  audit verify     recompute the audit hash chains and report the first broken link of each
+
+Configuration comes from the environment (see README.md): DATABASE_URL, REDIS_URL, PORT, DATA_DIR,
+JWT_SECRET, TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT, SMTP_URL, SMS_URL, PUBLIC_URL, LOG_LEVEL …
+`
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const [command, ...rest] = argv
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP)
+    return command ? 0 : 1
+  }
+  let config: Config
+  try {
+    config = loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n')
+      return 2
+    }
+    throw err
+  }
+  try {
+    return await run(command, rest, config)
+  } catch (err) {
+    const log = createLogger(config)
+    log.error({ err }, `${command} failed`)
+    process.stderr.write(`zvonok ${command}: ${(err as Error).message}\n`)
+    return 1
+  }
+}
+
+async function run(command: string, args: string[], config: Config): Promise<number> {
+  const log = createLogger(config)
+  switch (command) {
+    case 'start':
+      await runApi(config, { demo: true })
+      return new Promise<number>(() => {}) // runs until a signal
+    case 'api':
+      await runApi(config, { demo: false })
+      return new Promise<number>(() => {})
+    case 'worker':
+    case 'bot':
+      process.stderr.write(`zvonok ${command}: this role is not part of this build yet; see README.md\n`)
+      return 2
+    case 'migrate': {
+      const db = await openAndMigrate(config, log)
+      await db.close()
+      process.stdout.write('migrations are up to date\n')
+      return 0
+    }
+    case 'demo': {
+      const db = await openAndMigrate(config, log)
+      try {
+        const r = await seedDemo(db.sql, config)
+        process.stdout.write(`Demo school "${r.schoolName}" created. Logins and initial passwords: ${r.credentialsFile}\n`)
+      } finally {
+        await db.close()
+      }
+      return 0
+    }
+    case 'bootstrap': {
+      const { values } = parseArgs({
+        args,
+        options: {
+          'school-name': { type: 'string' }, timezone: { type: 'string' },
+          'admin-last-name': { type: 'string' }, 'admin-first-name': { type: 'string' },
+        },
+        strict: true,
+      })
+      const missing = ['school-name', 'timezone', 'admin-last-name', 'admin-first-name'].filter((k) => !values[k as keyof typeof values])
+      if (missing.length) {
+        process.stderr.write(`zvonok bootstrap: missing ${missing.map((m) => '--' + m).join(', ')}\n`)
+        return 2
+      }
+      const db = await openAndMigrate(config, log)
+      try {
+        const r = await bootstrapSchool(db.sql, {
+          schoolName: values['school-name']!, timezone: values.timezone!,
+          adminLastName: values['admin-last-name']!, adminFirstName: values['admin-first-name']!,
+        })
+        process.stdout.write(`School ${r.schoolId} created.\nAdmin login: ${r.login}\nOne-time password: ${r.password}\n(it must be changed at first login; it is not shown again)\n`)
+      } finally {
+        await db.close()
+      }
+      return 0
+    }
+    case 'audit': {
+      if (args[0] !== 'verify') {
+        process.stderr.write('usage: zvonok audit verify\n')
+        return 2
+      }
+      const db = await openAndMigrate(config, log)
+      try {
+        const r = await verifyAudit(db.sql)
+        if (r.ok) {
+          process.stdout.write(`audit log intact: ${r.rows} rows in ${r.chains} chains\n`)
+          return 0
+        }
+        for (const b of r.broken)
+          process.stdout.write(`BROKEN chain ${b.schoolId ?? '(system)'}: first broken link at seq ${b.seq}${b.id ? ` (row ${b.id})` : ''}: ${b.reason}\n`)
+        return 1
+      } finally {
+        await db.close()
+      }
+    }
+    default:
+      process.stderr.write(`zvonok: unknown command "${command}"\n\n${HELP}`)
+      return 2
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The demo school: classes 1А–11Б with about 25 students each, their guardians, teachers with a
+ * class teacher per class, an admin, a director, a deputy, a secretary and a moderator.
+ * Names are generated deterministically; passwords are random and written once to
+ * DATA_DIR/demo-credentials.json (mode 0600) for a sample of each role.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { writeAudit } from '../audit/audit.ts'
+import { createAccountFor, fullName } from '../auth/credentials.ts'
+import { generatePassword, hashPassword } from '../auth/passwords.ts'
+import type { Role } from '../auth/policy.ts'
+import type { Config } from '../config/config.ts'
+import type { Sql, Tx } from '../db/connect.ts'
+import { transliterate } from '../people/translit.ts'
+import { createRng, randomFamily, randomPerson, randomPhone, type PersonName } from './names.ts'
+
+export const DEMO_SCHOOL_NAME = 'МБОУ «Средняя общеобразовательная школа № 7»'
+const LETTERS = ['А', 'Б'] as const
+const YEAR_START = '2026-09-01'
+
+interface PersonRow {
+  id: string
+  schoolId: string
+  kind: 'student' | 'guardian' | 'staff'
+  lastName: string
+  firstName: string
+  middleName: string | null
+  gender: 'male' | 'female'
+  phone: string | null
+  email: string | null
+}
+
+export interface DemoAccount {
+  role: Role
+  login: string
+  password: string
+  fullName: string
+  personId: string
+  note: string
+}
+
+export interface DemoResult {
+  schoolId: string
+  schoolName: string
+  credentialsFile: string
+  counts: { classes: number; students: number; guardians: number; staff: number }
+  accounts: DemoAccount[]
+}
+
+export async function seedDemoIfEmpty(sql: Sql, config: Config): Promise<DemoResult | null> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from schools`
+  return row && row.n > 0 ? null : seedDemo(sql, config)
+}
+
+function demoEmail(p: PersonName, rng: () => number): string {
+  return `${transliterate(p.firstName)}.${transliterate(p.lastName)}${Math.floor(rng() * 90 + 10)}@example.ru`
+}
+
+export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<DemoResult> {
+  const rng = createRng(seed)
+  const schoolId = randomUUID()
+  const persons: PersonRow[] = []
+  const person = (kind: PersonRow['kind'], n: PersonName, contacts = false): PersonRow => {
+    const row: PersonRow = {
+      id: randomUUID(), schoolId, kind, lastName: n.lastName, firstName: n.firstName, middleName: n.middleName,
+      gender: n.gender, phone: contacts ? randomPhone(rng) : null, email: contacts && rng() < 0.6 ? demoEmail(n, rng) : null,
+    }
+    persons.push(row)
+    return row
+  }
+
+  // Staff: leadership and 44 teachers (most Russian teachers are women)
+  const admin = person('staff', randomPerson(rng, 'male'), true)
+  const director = person('staff', randomPerson(rng, 'female'), true)
+  const deputy = person('staff', randomPerson(rng, 'female'), true)
+  const secretary = person('staff', randomPerson(rng, 'female'), true)
+  const moderator = person('staff', randomPerson(rng, 'female'), true)
+  const teachers = Array.from({ length: 44 }, () => person('staff', randomPerson(rng, rng() < 0.82 ? 'female' : 'male'), true))
+
+  // Classes 1А–11Б, each with a class teacher
+  const classes: { id: string; schoolId: string; grade: number; letter: string; classTeacherId: string; size: number }[] = []
+  for (let grade = 1; grade <= 11; grade++) {
+    for (const letter of LETTERS) {
+      const teacher = teachers[classes.length]!
+      classes.push({ id: randomUUID(), schoolId, grade, letter, classTeacherId: teacher.id, size: 23 + Math.floor(rng() * 5) })
+    }
+  }
+
+  // Families fill the classes; siblings study in different classes
+  const seats = classes.map((c) => ({ classId: c.id, grade: c.grade, free: c.size }))
+  const enrolments: { studentId: string; classId: string; startedOn: string }[] = []
+  const guardianships: { guardianId: string; studentId: string; relation: string }[] = []
+  const consents: { schoolId: string; subjectPersonId: string; givenByPersonId: string; purpose: string; givenAt: string }[] = []
+  const firstChildOf: PersonRow[] = []
+  while (seats.some((s) => s.free > 0)) {
+    const family = randomFamily(rng)
+    const adults: { row: PersonRow; relation: string }[] = []
+    if (family.mother) adults.push({ row: person('guardian', family.mother, true), relation: 'mother' })
+    if (family.father) adults.push({ row: person('guardian', family.father, true), relation: 'father' })
+    if (family.grandmother) adults.push({ row: person('guardian', family.grandmother, true), relation: 'grandmother' })
+    const usedGrades = new Set<number>()
+    for (const child of family.children) {
+      const open = seats.filter((s) => s.free > 0 && !usedGrades.has(s.grade))
+      if (!open.length) break
+      const seat = open[Math.floor(rng() * open.length)]!
+      seat.free--
+      usedGrades.add(seat.grade)
+      const student = person('student', child, seat.grade >= 7)
+      firstChildOf.push(student)
+      enrolments.push({ studentId: student.id, classId: seat.classId, startedOn: YEAR_START })
+      for (const a of adults) guardianships.push({ guardianId: a.row.id, studentId: student.id, relation: a.relation })
+      if (adults[0]) {
+        consents.push({
+          schoolId, subjectPersonId: student.id, givenByPersonId: adults[0].row.id,
+          purpose: 'Организация образовательного процесса и ведение электронного журнала', givenAt: `${YEAR_START}T09:00:00+03:00`,
+        })
+      }
+    }
+    // a family whose children found no seat leaves its adults without wards: drop them
+    if (!guardianships.some((g) => adults.some((a) => a.row.id === g.guardianId))) {
+      for (const a of adults) persons.splice(persons.indexOf(a.row), 1)
+    }
+  }
+
+  // Accounts for a sample of each role
+  const classOf = new Map(enrolments.map((e) => [e.studentId, e.classId]))
+  const guardiansOf = (studentId: string) => guardianships.filter((g) => g.studentId === studentId).map((g) => g.guardianId)
+  const sampleStudents = [1, 5, 9].map((grade) => firstChildOf.find((s) => classes.find((c) => c.id === classOf.get(s.id))?.grade === grade)!)
+  const sampleGuardians = sampleStudents.map((s) => persons.find((p) => p.id === guardiansOf(s.id)[0])!)
+  const byId = new Map(persons.map((p) => [p.id, p]))
+  const classLabel = (classId: string) => { const c = classes.find((x) => x.id === classId)!; return `${c.grade}${c.letter}` }
+  const planned: { row: PersonRow; roles: { role: Role; classId?: string }[]; note: string }[] = [
+    { row: admin, roles: [{ role: 'admin' }], note: 'администратор школы' },
+    { row: director, roles: [{ role: 'director' }], note: 'директор' },
+    { row: deputy, roles: [{ role: 'deputy' }], note: 'заместитель директора по УВР' },
+    { row: secretary, roles: [{ role: 'secretary' }], note: 'секретарь' },
+    { row: moderator, roles: [{ role: 'moderator' }], note: 'модератор форума' },
+    ...[0, 9, 16].map((i) => ({
+      row: teachers[i]!, roles: [{ role: 'teacher' as Role }, { role: 'class_teacher' as Role, classId: classes[i]!.id }],
+      note: `учитель, классный руководитель ${classes[i]!.grade}${classes[i]!.letter}`,
+    })),
+    { row: teachers[30]!, roles: [{ role: 'teacher' }], note: 'учитель-предметник' },
+    ...sampleGuardians.map((g, i) => ({ row: g, roles: [{ role: 'guardian' as Role }], note: `родитель ученика ${classLabel(classOf.get(sampleStudents[i]!.id)!)} класса` })),
+    ...sampleStudents.map((s) => ({ row: s, roles: [{ role: 'student' as Role }], note: `ученик ${classLabel(classOf.get(s.id)!)} класса` })),
+  ]
+  const passwords = planned.map(() => generatePassword())
+  const hashes = await Promise.all(passwords.map(hashPassword))
+
+  const accounts: DemoAccount[] = []
+  await sql.begin(async (tx: Tx) => {
+    await tx`insert into schools (id, name, short_name, timezone, municipality)
+             values (${schoolId}, ${DEMO_SCHOOL_NAME}, 'Школа № 7', 'Europe/Moscow', 'Городской округ Демо')`
+    for (let i = 0; i < persons.length; i += 500) await tx`insert into persons ${tx(persons.slice(i, i + 500) as never[])}`
+    await tx`insert into classes ${tx(classes.map(({ size: _size, ...c }) => c) as never[])}`
+    for (let i = 0; i < enrolments.length; i += 1000) await tx`insert into enrolments ${tx(enrolments.slice(i, i + 1000) as never[])}`
+    for (let i = 0; i < guardianships.length; i += 1000) await tx`insert into guardianships ${tx(guardianships.slice(i, i + 1000) as never[])}`
+    for (let i = 0; i < consents.length; i += 1000) await tx`insert into pd_consents ${tx(consents.slice(i, i + 1000) as never[])}`
+    for (const [i, p] of planned.entries()) {
+      const { login } = await createAccountFor(tx, {
+        personId: p.row.id, person: p.row, passwordHash: hashes[i]!,
+        roles: p.roles.map((r) => ({ role: r.role, schoolId, classId: r.classId ?? null })),
+      })
+      accounts.push({ role: p.roles[p.roles.length - 1]!.role, login, password: passwords[i]!, fullName: fullName(byId.get(p.row.id)!), personId: p.row.id, note: p.note })
+    }
+    await writeAudit(tx, {
+      schoolId, actorAccountId: null, action: 'demo.seeded', entityType: 'school', entityId: schoolId,
+      after: { persons: persons.length, classes: classes.length, accounts: accounts.length },
+    })
+  })
+
+  const counts = {
+    classes: classes.length,
+    students: persons.filter((p) => p.kind === 'student').length,
+    guardians: persons.filter((p) => p.kind === 'guardian').length,
+    staff: persons.filter((p) => p.kind === 'staff').length,
+  }
+  mkdirSync(config.dataDir, { recursive: true })
+  const credentialsFile = path.join(config.dataDir, 'demo-credentials.json')
+  writeFileSync(credentialsFile, JSON.stringify({
+    school: { id: schoolId, name: DEMO_SCHOOL_NAME, timezone: 'Europe/Moscow' },
+    howToLogIn: 'POST /v1/auth/login {"login","password"}; the initial password must be changed first (POST /v1/auth/password).',
+    accounts,
+  }, null, 2) + '\n', { mode: 0o600 })
+  return { schoolId, schoolName: DEMO_SCHOOL_NAME, credentialsFile, counts, accounts }
+}

@@ -1,0 +1,26 @@
+import type { FastifyServerOptions } from 'fastify'
+
+/** Paths whose values never reach a log line: passwords, tokens, credentials, cookies. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-telegram-bot-api-secret-token"]',
+  'res.headers["set-cookie"]',
+  '*.password', '*.oldPassword', '*.newPassword', '*.passwordHash',
+  '*.accessToken', '*.refreshToken', '*.token', '*.secret', '*.jwtSecret', '*.telegramCode',
+  'config.jwtSecret', 'config.telegram.token', 'config.databaseUrl', 'config.redisUrl', 'config.smtpUrl', 'config.smsUrl',
+]
+
+export function loggerOptions(level: string, stream?: NodeJS.WritableStream): NonNullable<FastifyServerOptions['loggerInstance']> | Record<string, unknown> {
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // Query strings can carry one-time codes: log the path only.
+    serializers: {
+      req: (req: { method: string; url: string; id: string; ip?: string }) => ({
+        id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.ip,
+      }),
+    },
+    ...(stream ? { stream } : {}),
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Process roles. Only this module (through the CLI) listens, connects for real and exits;
+ * everything it starts is built by pure factories that tests use directly.
+ */
+import { Redis } from 'ioredis'
+import pino from 'pino'
+import { buildApp } from './http/app.ts'
+import { loggerOptions } from './http/logger.ts'
+import type { Config } from './config/config.ts'
+import { openDatabase, type Database } from './db/connect.ts'
+import { migrate } from './db/migrate.ts'
+import { seedDemoIfEmpty } from './demo/seed.ts'
+
+export function createLogger(config: Config) {
+  return pino(loggerOptions(config.logLevel) as pino.LoggerOptions)
+}
+
+export async function openAndMigrate(config: Config, log: pino.Logger): Promise<Database> {
+  if (!config.databaseUrl) log.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL')
+  const db = await openDatabase(config)
+  try {
+    const result = await migrate(db.sql)
+    if (result.applied.length) log.info({ applied: result.applied }, 'migrations applied')
+    return db
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+}
+
+/** `zvonok api` / `zvonok start`: the HTTP API (the other roles join as their issues land). */
+export async function runApi(config: Config, opts: { demo: boolean }): Promise<() => Promise<void>> {
+  const log = createLogger(config)
+  const db = await openAndMigrate(config, log)
+  if (opts.demo && config.demo === 'auto') {
+    const seeded = await seedDemoIfEmpty(db.sql, config)
+    if (seeded) {
+      log.info({ credentialsFile: seeded.credentialsFile }, 'demo school created')
+      printDemoHint(seeded.credentialsFile, config)
+    }
+  }
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined
+  if (redis) await redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'Redis is not reachable yet'))
+  const app = await buildApp({ config, sql: db.sql, redis })
+  await app.listen({ host: config.host, port: config.port })
+  if (config.telegram.token) log.warn('TELEGRAM_BOT_TOKEN is set, but the bot role is not part of this build yet')
+
+  let closing: Promise<void> | undefined
+  const shutdown = () => {
+    closing ??= (async () => {
+      log.info('shutting down: no new requests, finishing those in flight')
+      await app.close()
+      await redis?.quit().catch(() => undefined)
+      await db.close()
+      log.info('stopped')
+    })()
+    return closing
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      shutdown().then(() => process.exit(0), (err) => {
+        log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      })
+    })
+  }
+  return shutdown
+}
+
+function printDemoHint(file: string, config: Config) {
+  const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`
+  process.stdout.write(
+    `\nДемо-школа создана. Логины и начальные пароли: ${file}\n` +
+      `Demo school created. Logins and initial passwords are in ${file} (mode 0600).\n` +
+      `Log in: curl -X POST ${base}/v1/auth/login -H 'content-type: application/json' -d '{"login":"…","password":"…"}'\n` +
+      `API documentation: ${base}/docs\n\n`,
+  )
+}
