@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    root: new URL('..', import.meta.url).pathname,
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // every file gets its own database; two cores, so two files at a time
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+})
