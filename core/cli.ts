@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Config } from './config/config.ts'
+import { AppError } from './http/errors.ts'
 import { verifyAudit } from './audit/audit.ts'
 import { createLogger, openAndMigrate, runApi } from './main.ts'
 import { seedDemo } from './demo/seed.ts'
-import { bootstrapSchool } from './school/bootstrap.ts'
+import { bootstrapSchool, isValidTimeZone } from './school/bootstrap.ts'
 
 const HELP = `zvonok — a messaging-first school journal
 
@@ -19,7 +20,7 @@ Process roles
 Administration
   migrate          apply pending migrations from migrations/ and exit
   demo             create the demo school now and write DATA_DIR/demo-credentials.json
-  bootstrap        create a school and its first admin account on an empty installation
+  bootstrap        create a school and its first admin account (a new installation, or one more school)
                      --school-name NAME  --timezone IANA_ZONE  --admin-last-name NAME  --admin-first-name NAME
                      prints the admin's login and one-time password once
   audit verify     recompute the audit hash chains and report the first broken link of each
@@ -50,6 +51,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     const log = createLogger(config)
     log.error({ err }, `${command} failed`)
     process.stderr.write(`zvonok ${command}: ${(err as Error).message}\n`)
+    if (err instanceof AppError) for (const i of err.extra.issues ?? []) process.stderr.write(`  ${i.path}: ${i.message}\n`)
     return 1
   }
 }
@@ -95,6 +97,10 @@ async function run(command: string, args: string[], config: Config): Promise<num
       const missing = ['school-name', 'timezone', 'admin-last-name', 'admin-first-name'].filter((k) => !values[k as keyof typeof values])
       if (missing.length) {
         process.stderr.write(`zvonok bootstrap: missing ${missing.map((m) => '--' + m).join(', ')}\n`)
+        return 2
+      }
+      if (!isValidTimeZone(values.timezone!)) {
+        process.stderr.write(`zvonok bootstrap: --timezone must be an IANA time zone such as Europe/Moscow, not "${values.timezone}"\n`)
         return 2
       }
       const db = await openAndMigrate(config, log)

@@ -14,7 +14,13 @@ const optionalUrl = (protocols: string[]) =>
     z
       .string()
       .url()
-      .refine((v) => protocols.includes(new URL(v).protocol), {
+      .refine((v) => {
+        try {
+          return protocols.includes(new URL(v).protocol)
+        } catch {
+          return false
+        }
+      }, {
         message: `must start with ${protocols.map((p) => p + '//').join(' or ')}`,
       })
       .optional(),
@@ -81,21 +87,17 @@ export class ConfigError extends Error {
 /** Parses the environment; every bad key is reported at once. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env)
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`),
-    )
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)
+  // several processes share one database: they must share the secret too
+  if (emptyToUndefined(env.DATABASE_URL) && !emptyToUndefined(env.JWT_SECRET))
+    problems.push('JWT_SECRET: required when DATABASE_URL is set (at least 32 characters)')
+  if (!parsed.success || problems.length) throw new ConfigError(problems)
   const e = parsed.data
   const dataDir = path.resolve(e.DATA_DIR)
   let jwtSecret = e.JWT_SECRET
-  if (!jwtSecret) {
-    if (e.DATABASE_URL) {
-      // Several processes share one database: they must share the secret too.
-      throw new ConfigError(['JWT_SECRET: required when DATABASE_URL is set (at least 32 characters)'])
-    }
-    jwtSecret = localJwtSecret(dataDir)
-  }
+  jwtSecret ??= localJwtSecret(dataDir)
   return Object.freeze({
     env: e.NODE_ENV,
     databaseUrl: e.DATABASE_URL,
@@ -121,10 +123,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** In embedded mode the secret is generated once and kept beside the data (mode 0600). */
 function localJwtSecret(dataDir: string): string {
   const file = path.join(dataDir, 'jwt-secret')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  mkdirSync(dataDir, { recursive: true })
-  const secret = randomBytes(48).toString('base64url')
-  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true })
+    try {
+      writeFileSync(file, randomBytes(48).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' })
+    } catch (err) {
+      // another process created it first: use theirs
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
+  const secret = readFileSync(file, 'utf8').trim()
+  if (secret.length < 32) throw new ConfigError([`JWT_SECRET: ${file} holds fewer than 32 characters; delete it to generate a new one`])
   return secret
 }
 

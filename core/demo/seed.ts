@@ -5,7 +5,7 @@
  * DATA_DIR/demo-credentials.json (mode 0600) for a sample of each role.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { writeAudit } from '../audit/audit.ts'
 import { createAccountFor, fullName } from '../auth/credentials.ts'
@@ -183,5 +183,6 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
     howToLogIn: 'POST /v1/auth/login {"login","password"}; the initial password must be changed first (POST /v1/auth/password).',
     accounts,
   }, null, 2) + '\n', { mode: 0o600 })
+  chmodSync(credentialsFile, 0o600) // mode above applies only when the file is new
   return { schoolId, schoolName: DEMO_SCHOOL_NAME, credentialsFile, counts, accounts }
 }

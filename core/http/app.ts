@@ -53,7 +53,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((req, reply) => sendProblem(reply, toProblem(errors.notFound('route', `${req.method} ${req.url.split('?')[0]}`), req)))
+  // Graceful shutdown: a keep-alive connection that finishes a request while we close is told
+  // to close too, so close() does not wait for clients' idle sockets.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
   app.addHook('onSend', async (req, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
     reply.header('x-request-id', req.id)
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
