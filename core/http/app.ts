@@ -44,6 +44,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID()
     },
     return503OnClosing: true,
+    // errors the router raises before any route (a bad URL, an overlong parameter) are problems too
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>()

@@ -6,6 +6,9 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["x-telegram-bot-api-secret-token"]',
   'res.headers["set-cookie"]',
+  'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
+  'authorization', 'cookie',
+  'password', 'oldPassword', 'newPassword', 'passwordHash', 'accessToken', 'refreshToken', 'token', 'secret', 'telegramCode',
   '*.password', '*.oldPassword', '*.newPassword', '*.passwordHash',
   '*.accessToken', '*.refreshToken', '*.token', '*.secret', '*.jwtSecret', '*.telegramCode',
   'config.jwtSecret', 'config.telegram.token', 'config.databaseUrl', 'config.redisUrl', 'config.smtpUrl', 'config.smsUrl',
@@ -17,8 +20,8 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): No
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     // Query strings can carry one-time codes: log the path only.
     serializers: {
-      req: (req: { method: string; url: string; id: string; ip?: string }) => ({
-        id: req.id, method: req.method, path: req.url.split('?')[0], ip: req.ip,
+      req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
+        id: req.id, method: req.method, path: typeof req.url === 'string' ? req.url.split('?')[0] : undefined, ip: req.ip,
       }),
     },
     ...(stream ? { stream } : {}),

@@ -23,6 +23,8 @@ const PG_CODES: Record<string, ErrorCode> = {
   '22001': 'validation_failed', // string_data_right_truncation
   '22007': 'validation_failed', // invalid_datetime_format
   '22008': 'validation_failed', // datetime_field_overflow
+  '22021': 'validation_failed', // character_not_in_repertoire (a NUL byte in text)
+  '22P05': 'validation_failed', // untranslatable_character (a NUL in jsonb)
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -32,6 +34,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
   FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
   FST_ERR_VALIDATION: 'validation_failed',
+  FST_ERR_BAD_URL: 'bad_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'bad_request',
   FST_JWT_NO_AUTHORIZATION_IN_HEADER: 'unauthorized',
   FST_JWT_AUTHORIZATION_TOKEN_EXPIRED: 'unauthorized',
   FST_JWT_AUTHORIZATION_TOKEN_INVALID: 'unauthorized',

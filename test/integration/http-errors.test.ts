@@ -419,7 +419,7 @@ function report(found: Finding[]): string {
   }
   const lines = [...groups].map(([key, fs]) => [
     `× ${fs.length}: ${key}`,
-    ...fs.slice(0, 3).map((f) => `    e.g. ${f.label.slice(0, 140)}`),
+    ...fs.slice(0, 12).map((f) => `    e.g. ${f.label.slice(0, 140)}`),
     `    body: ${fs[0]!.body.slice(0, 240)}`,
   ].join('\n'))
   return `${found.length} bad responses:\n${lines.join('\n')}`
@@ -659,24 +659,62 @@ describe('every route from the OpenAPI document', () => {
   })
 
   test('hostile but well-typed strings (NUL, lone surrogate, SQL, templates) that reach the database: never 5xx', async () => {
-    // path parameters that exist, so that handlers go as far as they can
+    // records that exist, so that handlers go as far as they can: a student with a guardian and a consent
     const studentId = await createPerson(t.sql, schoolId, 'student')
+    const guardianId = await createPerson(t.sql, schoolId, 'guardian', { guardianOf: [studentId] })
     const victim = await createAccount(t.sql, { roles: [{ role: 'teacher', schoolId }] })
-    const known: Record<string, string> = { schoolId, personId: studentId, accountId: victim.accountId }
+    const consent = await t.app.inject({
+      method: 'POST', url: `/v1/persons/${studentId}/consents`, headers: adminHeaders,
+      payload: { givenByPersonId: guardianId, givenAt: new Date(Date.now() - 60_000).toISOString() },
+    })
+    expect(consent.statusCode, consent.body).toBe(201)
+    /** an existing id for a parameter or field of this name, if there is one */
+    const knownId = (name: string): string | undefined =>
+      /^schoolId$/.test(name) ? schoolId
+        : /^accountId$/.test(name) ? victim.accountId
+          : /^guardianId$/.test(name) ? guardianId
+            : /(^|[a-z])(P|p)ersonId$|^studentId$/.test(name) ? studentId : undefined
+    const withKnownIds = (schema: Schema, v: Json): Json => {
+      const m = main(schema)
+      if (typeOf(m) !== 'object' || typeof v !== 'object' || v === null || Array.isArray(v)) return v
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => {
+        const ps = m.properties?.[k]
+        if (!ps) return [k, x]
+        const id = main(ps).format === 'uuid' ? knownId(k) : undefined
+        return [k, id ?? withKnownIds(ps, x)]
+      }))
+    }
+    /** required properties only, plus whatever lies on `keep` */
+    const minimal = (schema: Schema, keep: Path): Json => {
+      const m = main(schema)
+      const names = new Set([...(m.required ?? []), ...(keep.length ? [keep[0] as string] : [])])
+      return Object.fromEntries([...names].map((k) => {
+        const ps = m.properties![k]!
+        return [k, typeOf(ps) === 'object' ? minimal(ps, k === keep[0] ? keep.slice(1) : []) : validSample(ps)]
+      }))
+    }
+
     const hostile = ['nul\u0000byte', 'lone\ud800surrogate', "x'); drop table accounts; --", '{{constructor.constructor("return 1")()}}']
     const cases: Case[] = []
     for (const route of routes.filter((r) => r.body)) {
-      const valid = validSample(route.body!)
-      for (const { path, schema } of propertyPaths(route.body!)) {
-        const s = main(schema)
+      const schema = route.body!
+      for (const { path, schema: ps } of propertyPaths(schema)) {
+        const s = main(ps)
         if (typeOf(s) !== 'string' || s.enum || s.format || s.pattern) continue // free text only
-        for (const h of hostile) {
-          cases.push({
-            label: `admin ${route.label} ${path.join('.')}=${JSON.stringify(h)}`,
-            route, url: fill(route.template, (n) => known[n] ?? randomUUID()),
-            probe: { name: 'hostile', layer: 'shape', payload: json(withValue(valid, path, h)), contentType: 'application/json' },
-            authed: true, expected: { kind: 'tolerated' },
-          })
+        // every field filled, and only the required ones (optional ids that do not exist stop a handler early)
+        const bases = new Map([validSample(schema), minimal(schema, path)].map((b) => {
+          const v = withKnownIds(schema, b)
+          return [json(v), v]
+        }))
+        for (const [i, base] of [...bases.values()].entries()) {
+          for (const h of hostile) {
+            cases.push({
+              label: `admin ${route.label} ${path.join('.')}=${JSON.stringify(h)}${i ? ' (required fields only)' : ''}`,
+              route, url: fill(route.template, (n) => knownId(n) ?? randomUUID()),
+              probe: { name: 'hostile', layer: 'shape', payload: json(withValue(base, path, h)), contentType: 'application/json' },
+              authed: true, expected: { kind: 'tolerated' },
+            })
+          }
         }
       }
     }
