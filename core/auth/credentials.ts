@@ -11,6 +11,7 @@ import { errors } from '../http/errors.ts'
 import { personResource, type RequestContext } from '../people/service.ts'
 import type { CredentialSlip } from '../people/schema.ts'
 import { transliterate } from '../people/translit.ts'
+import { render } from '../render/render.ts'
 import { generatePassword, hashPassword } from './passwords.ts'
 import { assertCan, can, type Role } from './policy.ts'
 import { revokeSessions } from './service.ts'
@@ -147,4 +148,23 @@ export async function createAccountFor(
     await tx`insert into account_roles (account_id, role, school_id, class_id) values (${a!.id}, ${r.role}, ${r.schoolId}, ${r.classId ?? null})`
   }
   return { accountId: a!.id, login }
+}
+
+/**
+ * The slips as a printable A4 page (templates/print/credential-slips.html): each slip names the
+ * system, the print time in the school's timezone and who printed it (krasnodar 4.5).
+ */
+export async function renderSlips(sql: Sql, ctx: RequestContext, slips: CredentialSlip[]): Promise<string> {
+  const [school] = await sql<{ name: string; timezone: string }[]>`
+    select s.name, s.timezone from persons p join schools s on s.id = p.school_id where p.id = ${slips[0]?.personId ?? null}`
+  const [printer] = await sql<{ lastName: string; firstName: string; middleName: string | null; login: string }[]>`
+    select p.last_name, p.first_name, p.middle_name, a.login
+    from accounts a left join account_persons ap on ap.account_id = a.id left join persons p on p.id = ap.person_id
+    where a.id = ${ctx.actor.accountId} order by p.kind = 'staff' desc limit 1`
+  const printedBy = printer?.lastName
+    ? `${printer.lastName} ${printer.firstName.slice(0, 1)}.${printer.middleName ? ' ' + printer.middleName.slice(0, 1) + '.' : ''}`
+    : printer?.login ?? ''
+  return render('print/credential-slips.html', {
+    schoolName: school?.name ?? '', timeZone: school?.timezone ?? 'Europe/Moscow', printedAt: new Date(), printedBy, slips,
+  })
 }

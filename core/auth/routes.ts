@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { authenticated } from '../http/auth-context.ts'
 import { credentialSlip, issueCredentialsBody, personCard } from '../people/schema.ts'
-import { issueCredentials, grantRole } from './credentials.ts'
+import { grantRole, issueCredentials, renderSlips } from './credentials.ts'
 import { ROLES } from './policy.ts'
 import {
   changePassword, getMe, login, logout, logoutAll, refresh, reportCompromise, type ClientInfo, type SessionTokens,
@@ -125,6 +125,19 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         body: issueCredentialsBody, response: { 200: z.object({ slips: z.array(credentialSlip) }) },
       },
     }, async (req) => ({ slips: await issueCredentials(sql, { actor: req.actor, requestId: req.id }, req.body.personIds) }))
+
+    p.post('/credentials/issue/print', {
+      schema: {
+        tags: ['accounts'], security: secured,
+        summary: 'Issue (or reissue) credentials and get the slips as a printable A4 page',
+        description: 'Answers text/html: one slip per person with login, one-time password and the Telegram code.',
+        body: issueCredentialsBody,
+      },
+    }, async (req, reply) => {
+      const ctx = { actor: req.actor, requestId: req.id }
+      const slips = await issueCredentials(sql, ctx, req.body.personIds)
+      return reply.type('text/html; charset=utf-8').send(await renderSlips(sql, ctx, slips))
+    })
 
     p.get('/me', {
       schema: {

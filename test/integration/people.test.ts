@@ -185,6 +185,23 @@ describe('credential issue', () => {
     expect(JSON.stringify(rows)).not.toContain(slips[0].password)
   })
 
+  test('slips print as an A4 page naming the system, the time and who printed them', async () => {
+    const kid = await createPerson(t.sql, schoolId, 'student', { classId: class5a, lastName: 'О\'Нил<script>', firstName: 'Ян' })
+    await t.sql`update persons set last_name = 'Лебедева', first_name = 'Нина', middle_name = 'Юрьевна' where id = (
+      select person_id from account_persons where account_id = (select account_id from account_roles where class_id = ${class5a} limit 1))`
+    const r = await send('POST', '/v1/credentials/issue/print', tok.classTeacher5a, { personIds: [kid] })
+    expect(r.statusCode).toBe(200)
+    expect(r.headers['content-type']).toMatch(/^text\/html/)
+    const [acc] = await t.sql<{ login: string }[]>`select a.login from accounts a join account_persons ap on ap.account_id = a.id where ap.person_id = ${kid}`
+    expect(r.body).toContain(`Логин: <b>${acc!.login}</b>`)
+    expect(r.body).toMatch(/Пароль: <b>[A-Za-z2-9]{10}<\/b>/)
+    expect(r.body).toMatch(/\/start [A-Z2-9]{12}/)
+    expect(r.body).toContain('Тестовая школа')
+    expect(r.body).toMatch(/Система «Звонок» · напечатано \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} · Лебедева Н\. Ю\./)
+    expect(r.body).not.toContain('<script>') // names are escaped
+    expect((await send('POST', '/v1/credentials/issue/print', tok.teacher, { personIds: [kid] })).statusCode).toBe(403)
+  })
+
   test('the admin grants a class teacher role; a teacher may not grant roles', async () => {
     const staffId = await createPerson(t.sql, schoolId, 'staff')
     const acc = await createAccount(t.sql, { personId: staffId })
