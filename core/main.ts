@@ -12,7 +12,7 @@ import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed.ts'
 
 export function createLogger(config: Config) {
-  return pino(loggerOptions(config.logLevel) as pino.LoggerOptions)
+  return pino(loggerOptions(config.logLevel))
 }
 
 export async function openAndMigrate(config: Config, log: pino.Logger): Promise<Database> {

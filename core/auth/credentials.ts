@@ -75,19 +75,11 @@ export async function issueCredentials(sql: Sql, ctx: RequestContext, personIds:
           where id = ${accountId}`
         await revokeSessions(tx, accountId, 'credentials_reissued')
       } else {
-        login = await uniqueLogin(tx, r.card)
-        const [a] = await tx<{ id: string }[]>`
-          insert into accounts (login, password_hash, must_change_password) values (${login}, ${hash}, true) returning id`
-        accountId = a!.id
-        await tx`insert into account_persons (account_id, person_id) values (${accountId}, ${r.personId})`
+        ;({ accountId, login } = await createAccountFor(tx, { personId: r.personId, person: r.card, passwordHash: hash, roles: [] }))
       }
+      // an existing account may lack the default role (e.g. made by bootstrap): grant it either way
       const role = ROLE_FOR_KIND[r.kind]
-      if (role) {
-        await tx`
-          insert into account_roles (account_id, role, school_id, granted_by)
-          values (${accountId}, ${role}, ${r.schoolId}, ${ctx.actor.accountId})
-          on conflict do nothing`
-      }
+      if (role) await grantRoleRow(tx, accountId, { role, schoolId: r.schoolId }, ctx.actor.accountId)
       await tx`update link_codes set used_at = now() where person_id = ${r.personId} and used_at is null`
       const code = generateLinkCode()
       const [lc] = await tx<{ expiresAt: Date }[]>`
@@ -120,11 +112,8 @@ export async function grantRole(
       const [c] = await tx`select 1 from classes where id = ${input.classId} and school_id = ${input.schoolId}`
       if (!c) throw errors.notFound('class', input.classId)
     }
-    const rows = await tx`
-      insert into account_roles (account_id, role, school_id, class_id, granted_by)
-      values (${input.accountId}, ${input.role}, ${input.schoolId}, ${input.classId ?? null}, ${ctx.actor.accountId})
-      on conflict do nothing returning id`
-    if (!rows.length) throw errors.conflict('the account already holds this role')
+    if (!(await grantRoleRow(tx, input.accountId, input, ctx.actor.accountId)))
+      throw errors.conflict('the account already holds this role')
     await writeAudit(tx, {
       schoolId: input.schoolId, actorAccountId: ctx.actor.accountId, action: 'role.granted', entityType: 'account',
       entityId: input.accountId, after: { role: input.role, classId: input.classId ?? null }, requestId: ctx.requestId ?? null,
@@ -144,10 +133,19 @@ export async function createAccountFor(
   const [a] = await tx<{ id: string }[]>`
     insert into accounts (login, password_hash, must_change_password) values (${login}, ${input.passwordHash}, true) returning id`
   await tx`insert into account_persons (account_id, person_id) values (${a!.id}, ${input.personId})`
-  for (const r of input.roles) {
-    await tx`insert into account_roles (account_id, role, school_id, class_id) values (${a!.id}, ${r.role}, ${r.schoolId}, ${r.classId ?? null})`
-  }
+  for (const r of input.roles) await grantRoleRow(tx, a!.id, r, null)
   return { accountId: a!.id, login }
+}
+
+/** Inserts a role grant; returns false when the account already held it. */
+async function grantRoleRow(
+  tx: Db, accountId: string, r: { role: Role; schoolId: string; classId?: string | null | undefined }, grantedBy: string | null,
+): Promise<boolean> {
+  const rows = await tx`
+    insert into account_roles (account_id, role, school_id, class_id, granted_by)
+    values (${accountId}, ${r.role}, ${r.schoolId}, ${r.classId ?? null}, ${grantedBy})
+    on conflict do nothing returning id`
+  return rows.length > 0
 }
 
 /**

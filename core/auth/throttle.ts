@@ -30,17 +30,19 @@ export async function blockedFor(db: Db, keys: string[]): Promise<number> {
 
 export async function recordFailure(db: Db, kind: ThrottleKind, key: string): Promise<void> {
   const { free } = THROTTLE[kind]
+  // one statement: count the failure (forgetting old ones) and set the block it earns
   await db`
     insert into login_throttle as t (key, failures, last_failure)
     values (${key}, 1, now())
     on conflict (key) do update set
-      failures = case when t.last_failure < now() - make_interval(secs => ${THROTTLE.forgetAfterSeconds})
-                      then 1 else t.failures + 1 end,
-      last_failure = now()`
-  await db`
-    update login_throttle
-    set blocked_until = now() + make_interval(secs => least(${THROTTLE.maxDelaySeconds}, power(2, failures - ${free})))
-    where key = ${key} and failures > ${free}`
+      failures = excluded.failures + case
+        when t.last_failure < now() - make_interval(secs => ${THROTTLE.forgetAfterSeconds}) then 0 else t.failures end,
+      last_failure = now(),
+      blocked_until = case
+        when t.last_failure < now() - make_interval(secs => ${THROTTLE.forgetAfterSeconds}) or t.failures + 1 <= ${free}
+          then t.blocked_until
+        else now() + make_interval(secs => least(${THROTTLE.maxDelaySeconds}, power(2, t.failures + 1 - ${free})))
+      end`
 }
 
 export async function clearFailures(db: Db, key: string): Promise<void> {

@@ -20,7 +20,8 @@ export const DEMO_SCHOOL_NAME = 'МБОУ «Средняя общеобразо�
 const LETTERS = ['А', 'Б'] as const
 const YEAR_START = '2026-09-01'
 
-interface PersonRow {
+// a type alias, not an interface, so rows fit the generic insertRows
+type PersonRow = {
   id: string
   schoolId: string
   kind: 'student' | 'guardian' | 'staff'
@@ -47,6 +48,12 @@ export interface DemoResult {
   credentialsFile: string
   counts: { classes: number; students: number; guardians: number; staff: number }
   accounts: DemoAccount[]
+}
+
+/** Multi-row inserts in chunks that keep under PostgreSQL's 65,535 bind parameters. */
+async function insertRows(tx: Tx, table: string, rows: Record<string, string | number | null>[]): Promise<void> {
+  const perChunk = Math.max(1, Math.floor(30_000 / Object.keys(rows[0] ?? { x: 1 }).length))
+  for (let i = 0; i < rows.length; i += perChunk) await tx`insert into ${tx(table)} ${tx(rows.slice(i, i + perChunk))}`
 }
 
 export async function seedDemoIfEmpty(sql: Sql, config: Config): Promise<DemoResult | null> {
@@ -152,11 +159,11 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
   await sql.begin(async (tx: Tx) => {
     await tx`insert into schools (id, name, short_name, timezone, municipality)
              values (${schoolId}, ${DEMO_SCHOOL_NAME}, 'Школа № 7', 'Europe/Moscow', 'Городской округ Демо')`
-    for (let i = 0; i < persons.length; i += 500) await tx`insert into persons ${tx(persons.slice(i, i + 500) as never[])}`
-    await tx`insert into classes ${tx(classes.map(({ size: _size, ...c }) => c) as never[])}`
-    for (let i = 0; i < enrolments.length; i += 1000) await tx`insert into enrolments ${tx(enrolments.slice(i, i + 1000) as never[])}`
-    for (let i = 0; i < guardianships.length; i += 1000) await tx`insert into guardianships ${tx(guardianships.slice(i, i + 1000) as never[])}`
-    for (let i = 0; i < consents.length; i += 1000) await tx`insert into pd_consents ${tx(consents.slice(i, i + 1000) as never[])}`
+    await insertRows(tx, 'persons', persons)
+    await insertRows(tx, 'classes', classes.map(({ size: _size, ...c }) => c))
+    await insertRows(tx, 'enrolments', enrolments)
+    await insertRows(tx, 'guardianships', guardianships)
+    await insertRows(tx, 'pd_consents', consents)
     for (const [i, p] of planned.entries()) {
       const { login } = await createAccountFor(tx, {
         personId: p.row.id, person: p.row, passwordHash: hashes[i]!,

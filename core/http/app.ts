@@ -36,7 +36,7 @@ export const BODY_LIMIT = 1024 * 1024
 /** Builds the HTTP application; listening is the caller's business (main/CLI or tests' inject). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(deps.config.logLevel, deps.logStream) as never,
+    logger: loggerOptions(deps.config.logLevel, deps.logStream),
     bodyLimit: BODY_LIMIT,
     trustProxy: deps.config.trustProxy,
     genReqId: (req) => {

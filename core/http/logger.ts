@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify'
+import type { LoggerOptions } from 'pino'
 
 /** Paths whose values never reach a log line: passwords, tokens, credentials, cookies. */
 export const REDACT_PATHS = [
@@ -14,7 +14,8 @@ export const REDACT_PATHS = [
   'config.jwtSecret', 'config.telegram.token', 'config.databaseUrl', 'config.redisUrl', 'config.smtpUrl', 'config.smsUrl',
 ]
 
-export function loggerOptions(level: string, stream?: NodeJS.WritableStream): NonNullable<FastifyServerOptions['loggerInstance']> | Record<string, unknown> {
+/** pino options; fastify takes them as `logger`, the CLI passes them to pino(). `stream` is for tests. */
+export function loggerOptions(level: string, stream?: NodeJS.WritableStream): LoggerOptions & { stream?: NodeJS.WritableStream } {
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },

@@ -89,7 +89,6 @@ export function toProblem(err: unknown, req: FastifyRequest): Problem {
     }
     const fc = FASTIFY_CODES[e.code]
     if (fc) return problem(fc, fc === 'unauthorized' ? 'A valid access token is required' : e.message, req)
-    if (e.code === 'FST_ERR_VALIDATION' || (e.validation && e.statusCode === 400)) return problem('validation_failed', e.message, req)
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const byStatus: Partial<Record<number, ErrorCode>> = {

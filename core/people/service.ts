@@ -26,9 +26,11 @@ export async function getSchool(sql: Sql, ctx: RequestContext, schoolId: string)
 }
 
 /** The facts the policy needs about a person: school, kind, classes, guardians. */
-export async function personResource(db: Db, personId: string): Promise<(PersonResource & { card: PersonCard }) | null> {
-  const [row] = await db<(PersonCard & { classIds: string[]; guardianIds: string[] })[]>`
-    select ${NAME_CARD(db)},
+export async function personResource(
+  db: Db, personId: string,
+): Promise<(PersonResource & { card: PersonCard; contacts: { phone: string | null; email: string | null } }) | null> {
+  const [row] = await db<(PersonCard & { phone: string | null; email: string | null; classIds: string[]; guardianIds: string[] })[]>`
+    select ${NAME_CARD(db)}, phone, email,
       array(
         select e.class_id from enrolments e where e.student_id = p.id and e.ended_on is null
         union
@@ -38,8 +40,8 @@ export async function personResource(db: Db, personId: string): Promise<(PersonR
       array(select guardian_id from guardianships where student_id = p.id) as guardian_ids
     from persons p where p.id = ${personId}`
   if (!row) return null
-  const { classIds, guardianIds, ...card } = row
-  return { type: 'person', schoolId: card.schoolId, personId: card.id, kind: card.kind, classIds, guardianIds, card }
+  const { classIds, guardianIds, phone, email, ...card } = row
+  return { type: 'person', schoolId: card.schoolId, personId: card.id, kind: card.kind, classIds, guardianIds, card, contacts: { phone, email } }
 }
 
 /** Loads a person for an action; a person the actor may not read is "not found", not "forbidden". */
@@ -52,10 +54,7 @@ async function requirePerson(db: Db, actor: Actor, personId: string) {
 export async function getPerson(sql: Sql, ctx: RequestContext, personId: string): Promise<PersonView> {
   const r = await requirePerson(sql, ctx.actor, personId)
   const view: PersonView = { ...r.card, classIds: [...r.classIds] }
-  if (can(ctx.actor, 'person.readContacts', r)) {
-    const [c] = await sql<{ phone: string | null; email: string | null }[]>`select phone, email from persons where id = ${personId}`
-    view.contacts = { phone: c?.phone ?? null, email: c?.email ?? null }
-  }
+  if (can(ctx.actor, 'person.readContacts', r)) view.contacts = r.contacts
   if (r.kind === 'student') {
     view.guardians = await sql<{ personId: string; relation: z.infer<typeof guardianshipBody>['relation'] }[]>`
       select guardian_id as person_id, relation from guardianships where student_id = ${personId} order by created_at`
@@ -136,17 +135,17 @@ export async function recordConsent(sql: Sql, ctx: RequestContext, personId: str
   const givenAt = new Date(input.givenAt)
   if (givenAt.getTime() > Date.now() + 60_000) throw errors.validation([{ path: 'givenAt', message: 'must not be in the future' }])
   return sql.begin(async (tx) => {
-    const [c] = await tx<{ id: string }[]>`
+    const [c] = await tx<Consent[]>`
       insert into pd_consents (school_id, subject_person_id, given_by_person_id, purpose, document_ref, given_at, recorded_by)
       values (${r.schoolId}, ${personId}, ${input.givenByPersonId}, ${input.purpose}, ${input.documentRef ?? null},
               ${givenAt}, ${ctx.actor.accountId})
-      returning id`
+      returning ${CONSENT_COLUMNS(tx)}`
     await writeAudit(tx, {
       schoolId: r.schoolId, actorAccountId: ctx.actor.accountId, action: 'consent.recorded', entityType: 'person',
       entityId: personId, after: { consentId: c!.id, givenBy: input.givenByPersonId, givenAt: givenAt.toISOString() },
       requestId: ctx.requestId ?? null,
     })
-    return (await listConsents(tx, personId)).find((x) => x.id === c!.id)!
+    return c!
   })
 }
 
@@ -165,11 +164,13 @@ export async function revokeConsent(sql: Sql, ctx: RequestContext, personId: str
   })
 }
 
+type Consent = { id: string; subjectPersonId: string; givenByPersonId: string; purpose: string; documentRef: string | null; givenAt: string; revokedAt: string | null }
+/** Timestamps as ISO text, the form the API answers with. */
+const CONSENT_COLUMNS = (db: Db) => db`id, subject_person_id, given_by_person_id, purpose, document_ref,
+  to_json(given_at)#>>'{}' as given_at, to_json(revoked_at)#>>'{}' as revoked_at`
+
 export async function listConsents(db: Db, personId: string) {
-  return db<{ id: string; subjectPersonId: string; givenByPersonId: string; purpose: string; documentRef: string | null; givenAt: string; revokedAt: string | null }[]>`
-    select id, subject_person_id, given_by_person_id, purpose, document_ref,
-           to_json(given_at)#>>'{}' as given_at, to_json(revoked_at)#>>'{}' as revoked_at
-    from pd_consents where subject_person_id = ${personId} order by given_at`
+  return db<Consent[]>`select ${CONSENT_COLUMNS(db)} from pd_consents where subject_person_id = ${personId} order by given_at`
 }
 
 export async function getConsents(sql: Sql, ctx: RequestContext, personId: string) {
