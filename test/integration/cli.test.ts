@@ -69,8 +69,7 @@ describe('without a database', () => {
     expect(r.stderr).toContain('Invalid configuration')
   })
 
-  // Fails today: loadConfig throws a TypeError ('Invalid URL') for an unparseable URL, so the
-  // CLI dies with an uncaught stack trace and exit 1 instead of the configuration report.
+  // Regression: an unparseable URL once escaped loadConfig as a bare TypeError (exit 1, stack trace).
   test('a malformed DATABASE_URL is a configuration error too (exit 2, names the key)', async () => {
     const r = await zvonok(['migrate'], { DATABASE_URL: 'not a url', JWT_SECRET, DATA_DIR: freshDir() })
     expect(r.code, show(r)).toBe(2)
@@ -121,9 +120,7 @@ describe('against a database', () => {
     expect(r.stdout).toMatch(/Admin login: ivanov\.i/)
   }, SLOW)
 
-  // Fails today: bootstrapSchool throws errors.validation(...) whose message is the generic
-  // 'The request is not valid'; the CLI prints only err.message (and logs nothing at
-  // LOG_LEVEL=silent), so the operator is never told that the time zone is the problem.
+  // Regression: a bad time zone once failed with only 'The request is not valid', naming nothing.
   test('bootstrap with an unknown time zone fails and says so', async () => {
     const r = await zvonok([
       'bootstrap', '--school-name', 'Школа № 2', '--timezone', 'Mars/Base',

@@ -108,9 +108,7 @@ describe('validation', () => {
       expect(named(err, key), `${key} in ${JSON.stringify(err.problems)}`).toBe(true)
   })
 
-  // Fails today: `new URL(v)` in the protocol refine runs even after z.string().url() has
-  // failed, so an unparseable URL throws a bare TypeError ('Invalid URL') out of loadConfig;
-  // the CLI then dies with a stack trace and exit 1 instead of the config report and exit 2.
+  // Regression: the protocol check once ran `new URL(v)` on an unparseable value and threw a TypeError.
   test('a malformed URL is a ConfigError naming the key, not a TypeError', () => {
     const err = configError({
       JWT_SECRET: SECRET, DATABASE_URL: 'not a url', REDIS_URL: '::', SMTP_URL: 'mail server', SMS_URL: 'sms',
@@ -135,9 +133,7 @@ describe('JWT_SECRET', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://zvonok@db/zvonok', JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32))
   })
 
-  // Fails today: the DATABASE_URL/JWT_SECRET rule runs only after the schema has passed, so
-  // a missing JWT_SECRET is reported in a second round, contrary to "every bad key is
-  // reported at once".
+  // Regression: the DATABASE_URL/JWT_SECRET rule once ran only after the schema passed, in a second round.
   test('a missing JWT_SECRET is reported together with the other bad keys', () => {
     const err = configError({ DATABASE_URL: 'postgres://zvonok@db/zvonok', PORT: 'abc' })
     expect(named(err, 'PORT')).toBe(true)
