@@ -55,7 +55,16 @@ export interface ClassResource {
   readonly classId: string
 }
 
-export type Resource = SchoolResource | ClassResource | PersonResource | AccountResource
+/** A lesson, or a subject taught in a class (for final marks): who teaches it. */
+export interface TeachingResource {
+  readonly type: 'teaching'
+  readonly schoolId: string
+  readonly classId: string
+  /** the assigned teacher and, for a lesson, its substitute */
+  readonly teacherIds: readonly string[]
+}
+
+export type Resource = SchoolResource | ClassResource | PersonResource | AccountResource | TeachingResource
 
 export type Action =
   | 'school.read'
@@ -72,6 +81,17 @@ export type Action =
   | 'guardianship.manage'
   | 'credentials.issue'
   | 'account.reportCompromise'
+  // the journal
+  | 'journal.manage'
+  | 'movement.record'
+  | 'school.readJournal'
+  | 'class.readJournal'
+  | 'class.manageSubgroups'
+  | 'attendance.confirmReason'
+  | 'lesson.read'
+  | 'lesson.write'
+  | 'finalMark.write'
+  | 'student.readDiary'
 
 /** Roles that read the whole school's name cards. */
 const SCHOOL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy', 'secretary', 'teacher', 'class_teacher', 'moderator']
@@ -80,6 +100,12 @@ const CONTACT_READERS: readonly Role[] = ['admin', 'director', 'deputy', 'secret
 /** Few roles read documents, SNILS, health and address (DESIGN: sensitive fields). */
 const SENSITIVE_READERS: readonly Role[] = ['admin', 'director', 'secretary']
 const PEOPLE_MANAGERS: readonly Role[] = ['admin', 'secretary']
+/** The school administration that sets up the year, the curriculum and the timetable (school14 4.3). */
+const JOURNAL_MANAGERS: readonly Role[] = ['admin', 'director', 'deputy']
+/** Roles that read every class's journal (school14 4.4, the coordinator of the rollout). */
+const JOURNAL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy']
+/** The movement book is kept by the administration and the personnel clerk (school14 4.3). */
+const MOVEMENT_RECORDERS: readonly Role[] = ['admin', 'director', 'deputy', 'secretary']
 
 function inSchool(g: RoleGrant, schoolId: string): boolean {
   return g.schoolId === null || g.schoolId === schoolId
@@ -93,6 +119,15 @@ function isClassTeacherOf(actor: Actor, r: PersonResource): boolean {
   return actor.roles.some(
     (g) => g.role === 'class_teacher' && g.classId !== null && inSchool(g, r.schoolId) && r.classIds.includes(g.classId),
   )
+}
+
+function isClassTeacherOfClass(actor: Actor, schoolId: string, classId: string): boolean {
+  return actor.roles.some((g) => g.role === 'class_teacher' && g.classId === classId && inSchool(g, schoolId))
+}
+
+/** The teacher of a lesson or of a subject in a class: a teacher of the school who is one of its teachers. */
+function teaches(actor: Actor, r: TeachingResource): boolean {
+  return hasSchoolRole(actor, ['teacher'], r.schoolId) && r.teacherIds.some((id) => actor.personIds.includes(id))
 }
 
 function isSelf(actor: Actor, r: PersonResource): boolean {
@@ -119,17 +154,46 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
         case 'person.create':
         case 'guardianship.manage':
           return hasSchoolRole(actor, PEOPLE_MANAGERS, s)
+        case 'journal.manage':
+          return hasSchoolRole(actor, JOURNAL_MANAGERS, s)
+        case 'movement.record':
+          return hasSchoolRole(actor, MOVEMENT_RECORDERS, s)
+        case 'school.readJournal':
+          return hasSchoolRole(actor, JOURNAL_READERS, s)
         default:
           return false
       }
     }
     case 'class': {
-      if (action !== 'class.readRoster') return false
       const r = resource
-      return (
-        hasSchoolRole(actor, SCHOOL_READERS, r.schoolId) ||
-        actor.roles.some((g) => g.role === 'class_teacher' && g.classId === r.classId && inSchool(g, r.schoolId))
-      )
+      switch (action) {
+        case 'class.readRoster':
+          return hasSchoolRole(actor, SCHOOL_READERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'class.readJournal':
+          // the class teacher reads the whole class journal (school14 4.6.1, school26 2.4)
+          return hasSchoolRole(actor, JOURNAL_READERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'attendance.confirmReason':
+          // the class teacher confirms reasons for absences (б, уп) for the whole class
+          return isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'class.manageSubgroups':
+          return hasSchoolRole(actor, JOURNAL_MANAGERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        default:
+          return false
+      }
+    }
+    case 'teaching': {
+      const r = resource
+      switch (action) {
+        case 'lesson.read':
+          return teaches(actor, r) || hasSchoolRole(actor, JOURNAL_READERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'lesson.write':
+        case 'finalMark.write':
+          // only the teacher of the lesson or its substitute writes it; the class teacher and
+          // the administration read without editing (school26 2.4, 2.10)
+          return teaches(actor, r)
+        default:
+          return false
+      }
     }
     case 'person': {
       const r = resource
@@ -141,6 +205,8 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
           return personal || hasSchoolRole(actor, CONTACT_READERS, r.schoolId) || isClassTeacherOf(actor, r)
         case 'person.readSensitive':
           return personal || hasSchoolRole(actor, SENSITIVE_READERS, r.schoolId)
+        case 'student.readDiary':
+          return r.kind === 'student' && (personal || hasSchoolRole(actor, JOURNAL_READERS, r.schoolId) || isClassTeacherOf(actor, r))
         case 'person.writeSensitive':
           return hasSchoolRole(actor, PEOPLE_MANAGERS, r.schoolId)
         case 'consent.record':

@@ -27,7 +27,10 @@ const compromiseBody = z.strictObject({
   learnedAt: z.iso.datetime({ offset: true }).describe('when the school learned of the compromise'),
   note: z.string().trim().max(1000).optional(),
 })
-const compromiseResult = z.object({ reportId: z.uuid(), revokedSessions: z.number().int() })
+const compromiseResult = z.object({
+  reportId: z.uuid(), revokedSessions: z.number().int(),
+  voided: z.object({ reverted: z.number().int(), skipped: z.number().int() }).describe('journal operations taken back (GET /v1/compromise-reports/{id}/voided lists them)'),
+})
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   const { sql, config } = app.deps

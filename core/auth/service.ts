@@ -2,6 +2,7 @@
  * Accounts and sessions: login, refresh rotation, logout, password change, compromise.
  * Plain functions over SQL; the HTTP plugin signs access tokens and maps errors.
  */
+import { voidJournalOperations, type VoidResult } from '../journal/voiding.ts'
 import { writeAudit } from '../audit/audit.ts'
 import type { Db, Sql } from '../db/connect.ts'
 import { AppError, errors } from '../http/errors.ts'
@@ -252,7 +253,7 @@ export async function reportCompromise(
   actor: Actor,
   input: { accountId: string; learnedAt: Date; note?: string | undefined },
   client: ClientInfo,
-): Promise<{ reportId: string; revokedSessions: number }> {
+): Promise<{ reportId: string; revokedSessions: number; voided: VoidResult }> {
   const schoolIds = await sql<{ schoolId: string }[]>`
     select p.school_id from account_persons ap join persons p on p.id = ap.person_id where ap.account_id = ${input.accountId}
     union
@@ -267,16 +268,20 @@ export async function reportCompromise(
     await tx`
       update accounts set locked_at = now(), lock_reason = 'compromise_reported' where id = ${input.accountId}`
     const revokedSessions = await revokeSessions(tx, input.accountId, 'compromise_reported')
-    const [report] = await tx<{ id: string }[]>`
+    const [report] = await tx<{ id: string; learnedAt: Date }[]>`
       insert into compromise_reports (account_id, reported_by_account_id, learned_at, note)
       values (${input.accountId}, ${actor.accountId}, least(${input.learnedAt}::timestamptz, now()), ${input.note ?? null})
-      returning id`
+      returning id, learned_at`
     await writeAudit(tx, {
       schoolId, actorAccountId: actor.accountId, action: 'auth.compromise_reported', entityType: 'account',
       entityId: input.accountId, after: { reportId: report!.id, learnedAt: input.learnedAt.toISOString(), revokedSessions },
       requestId: client.requestId ?? null,
     })
-    return { reportId: report!.id, revokedSessions }
+    // school26 3.3–3.4: what the account did in the journal since then is taken back
+    const voided = await voidJournalOperations(
+      tx, { actor, requestId: client.requestId }, { id: report!.id, accountId: input.accountId, learnedAt: report!.learnedAt },
+    )
+    return { reportId: report!.id, revokedSessions, voided }
   })
 }
 

@@ -25,6 +25,12 @@ export function connectionOptions(max: number): postgres.Options<{}> {
     types: {
       // count(*) and bigserial ids fit comfortably in a double for this domain
       bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) },
+      // a calendar date stays the string 'YYYY-MM-DD': no time zone can shift it
+      isoDate: {
+        to: 1082, from: [1082],
+        serialize: (v: string | Date) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
+        parse: (v: string) => v,
+      },
     },
   }
 }

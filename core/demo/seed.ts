@@ -18,7 +18,11 @@ import { createRng, randomFamily, randomPerson, randomPhone, type PersonName } f
 
 export const DEMO_SCHOOL_NAME = 'МБОУ «Средняя общеобразовательная школа № 7»'
 const LETTERS = ['А', 'Б'] as const
-const YEAR_START = '2026-09-01'
+/** The school year containing `now`: 1 September to 31 August. */
+export function schoolYearOf(now: Date): { name: string; startsOn: string; endsOn: string } {
+  const y = now.getUTCMonth() >= 7 ? now.getUTCFullYear() : now.getUTCFullYear() - 1
+  return { name: `${y}/${y + 1}`, startsOn: `${y}-09-01`, endsOn: `${y + 1}-08-31` }
+}
 
 // a type alias, not an interface, so rows fit the generic insertRows
 type PersonRow = {
@@ -68,6 +72,8 @@ function demoEmail(p: PersonName, rng: () => number): string {
 export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<DemoResult> {
   const rng = createRng(seed)
   const schoolId = randomUUID()
+  const year = { id: randomUUID(), schoolId, ...schoolYearOf(new Date()) }
+  const YEAR_START = year.startsOn
   const persons: PersonRow[] = []
   const person = (kind: PersonRow['kind'], n: PersonName, contacts = false): PersonRow => {
     const row: PersonRow = {
@@ -87,11 +93,11 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
   const teachers = Array.from({ length: 44 }, () => person('staff', randomPerson(rng, rng() < 0.82 ? 'female' : 'male'), true))
 
   // Classes 1А–11Б, each with a class teacher
-  const classes: { id: string; schoolId: string; grade: number; letter: string; classTeacherId: string; size: number }[] = []
+  const classes: { id: string; schoolId: string; academicYearId: string; grade: number; letter: string; classTeacherId: string; size: number }[] = []
   for (let grade = 1; grade <= 11; grade++) {
     for (const letter of LETTERS) {
       const teacher = teachers[classes.length]!
-      classes.push({ id: randomUUID(), schoolId, grade, letter, classTeacherId: teacher.id, size: 23 + Math.floor(rng() * 5) })
+      classes.push({ id: randomUUID(), schoolId, academicYearId: year.id, grade, letter, classTeacherId: teacher.id, size: 23 + Math.floor(rng() * 5) })
     }
   }
 
@@ -160,6 +166,7 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
     await tx`insert into schools (id, name, short_name, timezone, municipality)
              values (${schoolId}, ${DEMO_SCHOOL_NAME}, 'Школа № 7', 'Europe/Moscow', 'Городской округ Демо')`
     await insertRows(tx, 'persons', persons)
+    await insertRows(tx, 'academic_years', [year])
     await insertRows(tx, 'classes', classes.map(({ size: _size, ...c }) => c))
     await insertRows(tx, 'enrolments', enrolments)
     await insertRows(tx, 'guardianships', guardianships)

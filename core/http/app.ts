@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { authRoutes } from '../auth/routes.ts'
 import type { Config } from '../config/config.ts'
 import type { Sql } from '../db/connect.ts'
+import { journalRoutes } from '../journal/routes.ts'
 import { peopleRoutes } from '../people/routes.ts'
 import { errorHandler, sendProblem, toProblem } from './problem.ts'
 import { errors } from './errors.ts'
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(async (protectedScope) => {
         await protectedScope.register(authenticated)
         await protectedScope.register(peopleRoutes)
+        await protectedScope.register(journalRoutes)
       })
     },
     { prefix: '/v1' },

@@ -18,6 +18,9 @@ export const ERROR_STATUS = {
   weak_password: 422,
   consent_required: 422,
   invalid_reference: 422,
+  rule_violation: 422,
+  idempotency_key_reused: 409,
+  year_closed: 409,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
@@ -41,6 +44,9 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   weak_password: 'The new password does not meet the policy',
   consent_required: 'A recorded consent to process personal data is required',
   invalid_reference: 'A referenced record does not exist',
+  rule_violation: 'The school regulations do not allow this',
+  idempotency_key_reused: 'The request id was already used for a different request',
+  year_closed: 'The school year is closed',
   rate_limited: 'Too many attempts',
   internal: 'Internal error',
   unavailable: 'Service unavailable',
@@ -76,6 +82,9 @@ export const errors = {
   conflict: (message: string) => new AppError('conflict', message),
   rateLimited: (retryAfter: number) =>
     new AppError('rate_limited', `Too many attempts; retry in ${retryAfter} s`, { retryAfter }),
+  rule: (message: string, issues?: FieldIssue[]) =>
+    new AppError('rule_violation', message, issues ? { issues } : {}),
+  invalidReference: (message: string) => new AppError('invalid_reference', message),
   weakPassword: (issues: FieldIssue[]) =>
     new AppError('weak_password', 'The new password does not meet the policy', { issues }),
 }

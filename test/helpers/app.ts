@@ -42,8 +42,20 @@ export async function createSchool(sql: Sql, name = 'Тестовая школа
   return s!.id
 }
 
+/** The school year containing today (1 September – 31 August), created on first use. */
+export async function currentYear(sql: Sql, schoolId: string): Promise<string> {
+  const now = new Date()
+  const y = now.getUTCMonth() >= 7 ? now.getUTCFullYear() : now.getUTCFullYear() - 1
+  const [row] = await sql<{ id: string }[]>`
+    insert into academic_years (school_id, name, starts_on, ends_on) values (${schoolId}, ${`${y}/${y + 1}`}, ${`${y}-09-01`}, ${`${y + 1}-08-31`})
+    on conflict (school_id, starts_on) do update set name = excluded.name returning id`
+  return row!.id
+}
+
 export async function createClass(sql: Sql, schoolId: string, grade: number, letter: string): Promise<string> {
-  const [c] = await sql<{ id: string }[]>`insert into classes (school_id, grade, letter) values (${schoolId}, ${grade}, ${letter}) returning id`
+  const yearId = await currentYear(sql, schoolId)
+  const [c] = await sql<{ id: string }[]>`
+    insert into classes (school_id, academic_year_id, grade, letter) values (${schoolId}, ${yearId}, ${grade}, ${letter}) returning id`
   return c!.id
 }
 

@@ -63,7 +63,7 @@ function allowsNull(s: Schema): boolean {
 }
 
 /** Strings that satisfy common patterns; extend the list if a new pattern has no sample. */
-const PATTERN_SAMPLES = ['+79161234567', '123-456-789 01', '2012-03-04', 'Иванов', 'abcdef', 'ABC123', '1']
+const PATTERN_SAMPLES = ['08:30', '+79161234567', '123-456-789 01', '2012-03-04', 'Иванов', 'abcdef', 'ABC123', '1']
 
 function validString(s: Schema): string {
   let v: string | undefined
