@@ -14,7 +14,7 @@ export const EVENT_KINDS = [
   'lesson.created', 'lesson.changed', 'lesson.cancelled', 'lesson.substituted',
   'year.created', 'year.closed', 'period.created', 'holiday.created',
   'subject.created', 'work_type.created', 'assignment.created', 'plan.replaced', 'bells.replaced',
-  'timetable.created', 'subgroup.created', 'subgroup.moved',
+  'timetable.created', 'subgroup.created', 'subgroup.moved', 'class.teacher_changed',
   'movement.recorded',
 ] as const
 export type EventKind = (typeof EVENT_KINDS)[number]

@@ -14,7 +14,7 @@ import { createSubgroup, listMovements, listSubgroups, moveToSubgroup, recordMov
 import * as s from './schema.ts'
 import {
   closeYear, createAssignment, createClass, createHoliday, createPeriod, createSlot, createSubject, createWorkType, createYear,
-  listAssignments, listClasses, listSlots, listSubjects, listWorkTypes, listYears, setBells, setPlan,
+  listAssignments, listClasses, listSlots, listSubjects, listWorkTypes, listYears, setBells, setClassTeacher, setPlan,
 } from './setup.ts'
 import { listVoided } from './voiding.ts'
 
@@ -71,6 +71,13 @@ export const journalRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/schools/:schoolId/classes', {
     schema: { tags: tags.setup, summary: 'Create a class of a year, with its class teacher', security: secured, params: schoolParams, body: s.classBody, response: { 201: s.classView } },
   }, async (req, reply) => reply.code(201).send(await createClass(sql, ctx(req), req.params.schoolId, req.body)))
+
+  app.put('/classes/:classId/class-teacher', {
+    schema: {
+      tags: tags.setup, summary: 'Change the class teacher (the role follows)', security: secured, params: classParams,
+      body: z.strictObject({ teacherId: uuid }), response: { 200: s.classView },
+    },
+  }, async (req) => setClassTeacher(sql, ctx(req), req.params.classId, req.body.teacherId))
 
   // ---- the movement book ----
   app.get('/schools/:schoolId/movements', {

@@ -151,6 +151,27 @@ export async function assignClassTeacher(tx: Tx, ctx: RequestContext, schoolId: 
       and not exists (select 1 from account_roles r where r.account_id = ap.account_id and r.role = 'class_teacher' and r.class_id = ${classId})`
 }
 
+/** Changes the class teacher: the new one gets the class_teacher role for the class, the previous one loses it. */
+export async function setClassTeacher(sql: Sql, ctx: RequestContext, classId: string, teacherId: string) {
+  const [c] = await sql<{ schoolId: string; academicYearId: string; classTeacherId: string | null }[]>`
+    select school_id, academic_year_id, class_teacher_id from classes where id = ${classId}`
+  if (!c || !can(ctx.actor, 'school.read', { type: 'school', schoolId: c.schoolId })) throw errors.notFound('class', classId)
+  return inTx(sql, ctx, c.schoolId, async (tx) => {
+    await openYear(tx, c.schoolId, c.academicYearId)
+    if (c.classTeacherId === teacherId) return (await tx<ClassView[]>`select ${CLASS_COLUMNS(tx)} from classes where id = ${classId}`)[0]!
+    await tx`
+      delete from account_roles r using account_persons ap
+      where r.role = 'class_teacher' and r.class_id = ${classId} and ap.account_id = r.account_id and ap.person_id <> ${teacherId}`
+    await assignClassTeacher(tx, ctx, c.schoolId, classId, teacherId)
+    const [after] = await tx<ClassView[]>`select ${CLASS_COLUMNS(tx)} from classes where id = ${classId}`
+    await recordChanges(tx, ctx, [{
+      schoolId: c.schoolId, kind: 'class.teacher_changed', entityType: 'class', entityId: classId,
+      before: { classTeacherId: c.classTeacherId }, after: after!, classId, payload: { classId, classTeacherId: teacherId, previous: c.classTeacherId },
+    }])
+    return after!
+  })
+}
+
 export async function listClasses(sql: Sql, ctx: RequestContext, schoolId: string, academicYearId?: string) {
   if (!can(ctx.actor, 'school.read', { type: 'school', schoolId })) throw errors.notFound('school', schoolId)
   return sql<ClassView[]>`
