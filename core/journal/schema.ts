@@ -4,7 +4,7 @@ import { z } from 'zod'
 export const isoDate = z.iso.date()
 export const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'HH:MM')
 /** an instant: a Date from the database, or its ISO text in a stored (replayed) answer */
-export const instant = z.union([z.date(), z.iso.datetime()])
+export const instant = z.union([z.date(), z.iso.datetime({ offset: true })])
 const text = (max: number) => z.string().trim().min(1).max(max)
 
 export const attendanceKind = z.enum(['absent', 'ill', 'excused', 'late'])
