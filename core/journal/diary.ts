@@ -47,7 +47,7 @@ export async function diary(sql: Sql, studentId: string, from: string, to: strin
         coalesce((select json_agg(json_build_object('text', h.text, 'pages', h.pages, 'exercises', h.exercises, 'givenOn', gl.date))
            from homework h join lessons gl on gl.id = h.lesson_id where h.due_lesson_id = l.id and h.removed_at is null), '[]') as homework_due,
         coalesce((select json_agg(json_build_object('id', m.id, 'value', m.value, 'passed', m.passed, 'workType', w.name,
-                    'weight', m.weight, 'comment', m.comment) order by m.entered_at)
+                    'weight', m.weight, 'comment', m.comment) order by m.entered_at, m.id)
            from marks m join work_types w on w.id = m.work_type_id
            where m.student_id = ${studentId} and m.lesson_id = l.id and m.removed_at is null), '[]') as marks,
         (select json_build_object('kind', a.kind, 'reason', a.reason, 'confirmed', a.reason_confirmed_at is not null)

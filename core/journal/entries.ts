@@ -10,10 +10,10 @@
  * for the lesson's day; late entries are accepted and flagged (time.ts).
  */
 import { createHash } from 'node:crypto'
-import { assertCan, can } from '../auth/policy.ts'
+import { can } from '../auth/policy.ts'
 import type { Db, Sql, Tx } from '../db/connect.ts'
 import { AppError, errors } from '../http/errors.ts'
-import type { RequestContext } from '../people/service.ts'
+import { personResource, type RequestContext } from '../people/service.ts'
 import { lessonResource, lessonStudentIds, requireClass, requireLesson, subjectTeaching, type LessonFacts } from './access.ts'
 import { recordChanges, type Change } from './changes.ts'
 import type { z } from 'zod'
@@ -364,7 +364,12 @@ export async function setFinalMark(sql: Sql, ctx: RequestContext, input: z.infer
       order by e.started_on desc limit 1`
     if (!cls) throw errors.invalidReference(`student ${input.studentId} is not in a class of this school during the period`)
     const teaching = await subjectTeaching(tx, cls.classId, input.subjectId, p.schoolId)
-    assertCan(ctx.actor, 'finalMark.write', teaching)
+    if (!can(ctx.actor, 'finalMark.write', teaching)) {
+      // who may see the student (their teachers, the class teacher, the administration) is
+      // refused; anyone else learns nothing of them
+      const student = await personResource(tx, input.studentId)
+      throw student && can(ctx.actor, 'person.read', student) ? errors.forbidden() : errors.notFound('student', input.studentId)
+    }
     if (p.yearClosed) throw new AppError('year_closed', 'The school year of this period is closed')
     if (cls.grade < p.gradeFrom || cls.grade > p.gradeTo) throw errors.rule(`The period does not apply to grade ${cls.grade}`)
     if (cls.grade === 1 && input.status !== 'ungraded') throw errors.rule('Grade 1 is taught without marks (school14 3.6): only the status «безотметочное» applies')

@@ -48,7 +48,7 @@ export async function lessonJournal(db: Db, l: LessonFacts) {
            from attendance a where a.lesson_id = ${l.id} and a.student_id = p.id and a.removed_at is null) as attendance,
         coalesce((select json_agg(json_build_object('id', m.id, 'lessonId', m.lesson_id, 'studentId', m.student_id, 'value', m.value,
                   'passed', m.passed, 'workTypeId', m.work_type_id, 'workType', w.name, 'weight', m.weight, 'comment', m.comment,
-                  'enteredAt', m.entered_at, 'late', m.late) order by m.entered_at)
+                  'enteredAt', m.entered_at, 'late', m.late) order by m.entered_at, m.id)
            from marks m join work_types w on w.id = m.work_type_id
            where m.lesson_id = ${l.id} and m.student_id = p.id and m.removed_at is null), '[]') as marks
       from persons p
@@ -114,10 +114,13 @@ async function changeLesson(
   })
 }
 
-/** Timetable changes are the administration's (journal.manage). */
+/**
+ * Timetable changes are the administration's (journal.manage). A lesson the actor may not read
+ * is "not found" (as for entries): a guardian or another teacher learns nothing of it.
+ */
 async function manageableLesson(tx: Tx, ctx: RequestContext, lessonId: string): Promise<LessonFacts> {
   const l = await loadLesson(tx, lessonId)
-  if (!l || !can(ctx.actor, 'school.read', { type: 'school', schoolId: l.schoolId })) throw errors.notFound('lesson', lessonId)
+  if (!l || !can(ctx.actor, 'lesson.read', lessonResource(l))) throw errors.notFound('lesson', lessonId)
   requireSchoolAction(ctx, l.schoolId, 'journal.manage')
   if (l.yearClosed) throw errors.conflict('The school year of this lesson is closed')
   return l
@@ -138,6 +141,14 @@ export function cancelLesson(sql: Sql, ctx: RequestContext, lessonId: string, re
   return changeLesson(sql, ctx, lessonId, true, async (tx, l) => {
     if (l.status === 'cancelled') return null
     await tx`update lessons set status = 'cancelled' where id = ${l.id}`
+    // homework that was due at the cancelled lesson becomes due at the next one of the subject
+    await tx`
+      update homework h set due_lesson_id = n.id, due_on = n.date
+      from (select id, date from lessons
+            where assignment_id = ${l.assignmentId} and status = 'planned'
+              and (date, lesson_number) > (${l.date}::date, ${l.lessonNumber}::smallint)
+            order by date, lesson_number limit 1) n
+      where h.due_lesson_id = ${l.id} and h.removed_at is null`
     return { kind: 'lesson.cancelled', payload: { reason } }
   })
 }
@@ -154,6 +165,8 @@ export function moveLesson(sql: Sql, ctx: RequestContext, lessonId: string, to: 
       update lessons set date = ${to.date}, lesson_number = ${to.lessonNumber},
         starts_at = ${zonedInstant(to.date, bell.startsAt, l.timezone)}, ends_at = ${zonedInstant(to.date, bell.endsAt, l.timezone)}
       where id = ${l.id}`
+    // homework due at this lesson stays due at it, on its new date
+    await tx`update homework set due_on = ${to.date} where due_lesson_id = ${l.id} and removed_at is null`
     return { kind: 'lesson.changed', payload: { fields: ['date', 'lessonNumber'], previous: { date: l.date, lessonNumber: l.lessonNumber }, reason: to.reason ?? null } }
   })
 }

@@ -15,29 +15,36 @@ interface Spec {
   readonly restorable: readonly string[]
   readonly json?: readonly string[]
   readonly kinds: { readonly created: EventKind; readonly changed: EventKind; readonly removed: EventKind }
+  /** what the notifier needs to word the message, copied from the entry as it is again */
+  readonly payload: readonly string[]
 }
 
 const SPECS: Record<string, Spec> = {
   mark: {
     table: 'marks', restorable: ['value', 'passed', 'workTypeId', 'weight', 'comment', 'removedAt'],
     kinds: { created: 'mark.created', changed: 'mark.changed', removed: 'mark.removed' },
+    payload: ['value', 'passed', 'workTypeId', 'removedAt'],
   },
   attendance: {
     table: 'attendance', restorable: ['kind', 'reason', 'reasonConfirmedAt', 'reasonConfirmedBy', 'removedAt'],
     kinds: { created: 'attendance.set', changed: 'attendance.changed', removed: 'attendance.removed' },
+    payload: ['kind', 'removedAt'],
   },
   homework: {
     table: 'homework', restorable: ['text', 'pages', 'exercises', 'attachments', 'removedAt'], json: ['attachments'],
     kinds: { created: 'homework.set', changed: 'homework.changed', removed: 'homework.removed' },
+    payload: ['dueOn', 'removedAt'],
   },
   final_mark: {
     table: 'final_marks', restorable: ['value', 'passed', 'status', 'comment', 'removedAt'],
     kinds: { created: 'final_mark.set', changed: 'final_mark.changed', removed: 'final_mark.removed' },
+    payload: ['periodId', 'subjectId', 'value', 'passed', 'status', 'removedAt'],
   },
   lesson: {
     table: 'lessons',
     restorable: ['topic', 'room', 'status', 'date', 'lessonNumber', 'startsAt', 'endsAt', 'substituteTeacherId', 'substituteRecordedAt'],
     kinds: { created: 'lesson.created', changed: 'lesson.changed', removed: 'lesson.cancelled' },
+    payload: ['date', 'lessonNumber', 'status', 'substituteTeacherId'],
   },
 }
 
@@ -65,7 +72,10 @@ export async function voidJournalOperations(
     if (op.before === null && op.entityType === 'lesson') continue
     const [current] = await tx<Row[]>`select * from ${tx(spec.table)} where id = ${op.entityId} for update`
     const after = op.after ?? {}
-    const untouched = current !== undefined && Object.keys(after).every((k) => !(k in current) || same(current[k], after[k]))
+    // compare what a reversal restores, not bookkeeping like updated_at: after taking back the
+    // account's later correction of an entry, its creation must still be found untouched
+    const untouched = current !== undefined &&
+      spec.restorable.every((k) => !(k in after) || !(k in current) || same(current[k], after[k]))
     let outcome: 'reverted' | 'skipped_changed_later' = 'skipped_changed_later'
     if (untouched) {
       const restore: Row = {}
@@ -78,6 +88,9 @@ export async function voidJournalOperations(
       try {
         const [restored] = await tx.savepoint((sp) =>
           sp<Row[]>`update ${sp(spec.table)} set ${sp(restore, ...Object.keys(restore))} where id = ${op.entityId} returning *`)
+        // homework due at a lesson put back on its old date is due on that date again
+        if (op.entityType === 'lesson')
+          await tx`update homework set due_on = ${restored!.date as string} where due_lesson_id = ${op.entityId} and removed_at is null`
         const kind = op.before === null ? spec.kinds.removed : op.before.removedAt == null && (after.removedAt ?? null) !== null ? spec.kinds.created : spec.kinds.changed
         const [lesson] = restored!.lessonId
           ? await tx<{ classId: string; subjectId: string; date: string }[]>`select class_id, subject_id, date from lessons where id = ${restored!.lessonId as string}`
@@ -88,6 +101,7 @@ export async function voidJournalOperations(
           payload: {
             voided: true, compromiseId: compromise.id, entityId: op.entityId,
             ...(lesson ? { lessonId: restored!.lessonId, subjectId: lesson.subjectId, date: lesson.date } : {}),
+            entry: Object.fromEntries(spec.payload.filter((k) => k in restored!).map((k) => [k, restored![k]])),
           },
         })
         outcome = 'reverted'

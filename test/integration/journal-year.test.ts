@@ -14,7 +14,7 @@ let secretary: { authorization: string }
 let teacherP: string
 let otherTeacherP: string
 let yearId: string
-const ids: Record<string, string> = {}
+const ids = {} as Record<"c5a" | "c5b" | "c11a" | "anna" | "boris" | "vera" | "grisha" | "dima", string>
 
 async function call(method: string, url: string, payload?: unknown, headers = admin) {
   const res = await t.app.inject({ method: method as 'GET', url: `/v1${url}`, payload: payload as never, headers })
@@ -38,9 +38,9 @@ beforeAll(async () => {
   for (const [key, grade, letter, teacher] of [['c5a', 5, 'А', teacherP], ['c5b', 5, 'Б', otherTeacherP], ['c11a', 11, 'А', undefined]] as const) {
     const c = await call('POST', `/schools/${schoolId}/classes`, { academicYearId: yearId, grade, letter, ...(teacher ? { classTeacherId: teacher } : {}) })
     expect(c.status).toBe(201)
-    ids[key] = c.body.id
+    ids[key as 'c5a'] = c.body.id
   }
-  for (const name of ['anna', 'boris', 'vera', 'grisha']) ids[name] = await createPerson(t.sql, schoolId, 'student', { lastName: name })
+  for (const name of ['anna', 'boris', 'vera', 'grisha'] as const) ids[name] = await createPerson(t.sql, schoolId, 'student', { lastName: name })
 })
 afterAll(() => t?.close())
 
@@ -163,10 +163,10 @@ describe('closing the year', () => {
     const now = async (student: string) => (await t.sql<{ grade: number; letter: string; startedOn: string }[]>`
       select c.grade, c.letter, e.started_on from enrolments e join classes c on c.id = e.class_id
       where e.student_id = ${student} and e.ended_on is null`)[0] ?? null
-    expect(await now(ids.anna!)).toEqual({ grade: 6, letter: 'А', startedOn: '2026-09-01' })
-    expect(await now(ids.boris!)).toEqual({ grade: 6, letter: 'Б', startedOn: '2026-09-01' })
-    expect(await now(ids.dima!)).toEqual({ grade: 5, letter: 'А', startedOn: '2026-09-01' })
-    expect(await now(ids.vera!)).toBeNull()
+    expect(await now(ids.anna)).toEqual({ grade: 6, letter: 'А', startedOn: '2026-09-01' })
+    expect(await now(ids.boris)).toEqual({ grade: 6, letter: 'Б', startedOn: '2026-09-01' })
+    expect(await now(ids.dima)).toEqual({ grade: 5, letter: 'А', startedOn: '2026-09-01' })
+    expect(await now(ids.vera)).toBeNull()
     const book = await t.sql<{ kind: string; orderNumber: string; occurredOn: string }[]>`
       select kind, order_number, occurred_on from movements where student_id = ${ids.vera} order by recorded_at`
     expect(book).toEqual([
