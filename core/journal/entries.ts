@@ -505,8 +505,9 @@ export async function saveLessonGrid(sql: Sql, ctx: RequestContext, lessonId: st
         changes.push((await insertMark(tx, ctx, l, pickWorkType(types, m.workTypeId), m.studentId, m, now)).change)
       }
     }
-    await recordChanges(tx, ctx, changes)
     const result = { changes: changes.length, journal: await lessonJournal(tx, l) }
+    // last: the audit insert locks the school's chain head until commit, so nothing else waits behind it
+    await recordChanges(tx, ctx, changes)
     await tx`update idempotency_keys set response = ${tx.json(JSON.parse(JSON.stringify(result)))}
              where account_id = ${ctx.actor.accountId} and key = ${body.requestId}`
     return { replayed: false, result }
