@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Config } from './config/config.ts'
 import { AppError } from './http/errors.ts'
 import { verifyAudit } from './audit/audit.ts'
 import { createLogger, openAndMigrate, runApi } from './main.ts'
 import { seedDemo } from './demo/seed.ts'
+import { createProgress, formatSummary, importRoster, importTimetable, ImportSetupError } from './journal/import.ts'
 import { bootstrapSchool, isValidTimeZone } from './school/bootstrap.ts'
 
 const HELP = `zvonok — a messaging-first school journal
@@ -24,6 +26,13 @@ Administration
                      --school-name NAME  --timezone IANA_ZONE  --admin-last-name NAME  --admin-first-name NAME
                      prints the admin's login and one-time password once
   audit verify     recompute the audit hash chains and report the first broken link of each
+  import roster FILE --school ID [--order N] [--date YYYY-MM-DD] [--partial] [--dry-run]
+                   students with their guardians from CSV (; or ,) or XLSX; admits them into the classes of
+                   the year containing --date (default today) under admission order --order
+  import timetable FILE --school ID [--date YYYY-MM-DD] [--partial] [--dry-run]
+                   the weekly timetable, valid from --date; subjects and teaching assignments as needed
+                   Both check the whole file first and list every bad row ("строка N: причина"); with any
+                   bad row nothing is written (exit 1) unless --partial; --dry-run writes nothing.
 
 Configuration comes from the environment (see README.md): DATABASE_URL, REDIS_URL, PORT, DATA_DIR,
 JWT_SECRET, TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT, SMTP_URL, SMS_URL, PUBLIC_URL, LOG_LEVEL …
@@ -134,8 +143,72 @@ async function run(command: string, args: string[], config: Config): Promise<num
         await db.close()
       }
     }
+    case 'import':
+      return runImport(args, config, log)
     default:
       process.stderr.write(`zvonok: unknown command "${command}"\n\n${HELP}`)
       return 2
+  }
+}
+
+const IMPORT_USAGE = 'usage: zvonok import roster|timetable FILE --school ID [--order N] [--date YYYY-MM-DD] [--partial] [--dry-run]\n'
+
+/** `zvonok import roster|timetable FILE …`: exit 0 done, 1 bad rows (nothing written) or setup problem, 2 usage. */
+async function runImport(args: string[], config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        school: { type: 'string' }, order: { type: 'string' }, date: { type: 'string' },
+        partial: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false },
+      },
+      strict: true,
+    })
+  } catch (err) {
+    process.stderr.write(`zvonok import: ${(err as Error).message}\n${IMPORT_USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  const [kind, file, ...extra] = positionals
+  if ((kind !== 'roster' && kind !== 'timetable') || !file || extra.length) {
+    process.stderr.write(IMPORT_USAGE)
+    return 2
+  }
+  if (!values.school) {
+    process.stderr.write(`zvonok import: missing --school\n${IMPORT_USAGE}`)
+    return 2
+  }
+  if (values.order !== undefined && kind === 'timetable') {
+    process.stderr.write('zvonok import timetable: --order applies to a roster only\n')
+    return 2
+  }
+  let data: Uint8Array
+  try {
+    data = await readFile(file)
+  } catch (err) {
+    process.stderr.write(`zvonok import: cannot read ${file}: ${(err as Error).message}\n`)
+    return 2
+  }
+  const progress = createProgress(process.stderr)
+  const opts = {
+    schoolId: values.school, date: values.date, orderNumber: values.order?.trim(), partial: values.partial,
+    dryRun: values['dry-run'], onProgress: progress.update,
+  }
+  const db = await openAndMigrate(config, log)
+  try {
+    const result = kind === 'roster' ? await importRoster(db.sql, data, opts) : await importTimetable(db.sql, data, opts)
+    progress.end()
+    for (const e of result.errors) process.stderr.write(`строка ${e.line}: ${e.message}\n`)
+    for (const w of result.warnings) process.stderr.write(`предупреждение: ${w}\n`)
+    process.stdout.write(formatSummary(result))
+    return result.errors.length && (!opts.partial || result.imported === 0) ? 1 : 0
+  } catch (err) {
+    if (!(err instanceof ImportSetupError)) throw err
+    process.stderr.write(`zvonok import: ${err.message}\n`)
+    return 1
+  } finally {
+    await db.close()
   }
 }
