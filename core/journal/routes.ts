@@ -3,10 +3,11 @@ import { z } from 'zod'
 import { can, type Actor } from '../auth/policy.ts'
 import { errors } from '../http/errors.ts'
 import { studentDiary } from './diary.ts'
-import {
-  addMark, changeMark, classFinalMarks, confirmAttendanceReason, removeFinalMark, removeHomework, removeMark, saveLessonGrid,
-  setAttendance, setFinalMark, setHomework,
-} from './entries.ts'
+import { confirmAttendanceReason, setAttendance } from './attendance.ts'
+import { classFinalMarks, removeFinalMark, setFinalMark } from './final-marks.ts'
+import { saveLessonGrid } from './grid.ts'
+import { removeHomework, setHomework } from './homework.ts'
+import { addMark, changeMark, removeMark } from './marks.ts'
 import {
   cancelLesson, classLessons, generateLessons, getLessonJournal, moveLesson, myLessons, patchLesson, setSubstitute,
 } from './lessons.ts'

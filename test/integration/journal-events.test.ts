@@ -9,7 +9,7 @@ import { verifyAudit } from '../../core/audit/audit.ts'
 import type { Actor } from '../../core/auth/policy.ts'
 import type { Sql, Tx } from '../../core/db/connect.ts'
 import { recordChange } from '../../core/journal/changes.ts'
-import { addMark } from '../../core/journal/entries.ts'
+import { addMark } from '../../core/journal/marks.ts'
 import { addDays, localDate } from '../../core/journal/time.ts'
 import {
   bearer, createAccount, createClass, createPerson, createSchool, createTestApp, login, type TestApp, type Tokens,
