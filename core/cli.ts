@@ -5,7 +5,7 @@ import { AppError } from './http/errors.ts'
 import { verifyAudit } from './audit/audit.ts'
 import { createLogger, openAndMigrate, runApi } from './main.ts'
 import { seedDemo } from './demo/seed.ts'
-import { createProgress, formatSummary, importRoster, importTimetable, ImportSetupError } from './journal/import.ts'
+import { createProgress, formatSummary, importRoster, importTimetable, ImportSetupError } from './journal/import/index.ts'
 import { bootstrapSchool, isValidTimeZone } from './school/bootstrap.ts'
 
 const HELP = `zvonok — a messaging-first school journal

@@ -13,7 +13,7 @@ import { startEmbeddedPostgres } from '../../core/db/embedded.ts'
 import { createRng, randomPerson } from '../../core/demo/names.ts'
 import {
   createProgress, importRoster, importTimetable, normalizePhone, parseClassLabel, parseCsv, type ImportOptions,
-} from '../../core/journal/import.ts'
+} from '../../core/journal/import/index.ts'
 import { generateLessons } from '../../core/journal/lessons.ts'
 import { addDays, weekday } from '../../core/journal/time.ts'
 import type { RequestContext } from '../../core/people/service.ts'
