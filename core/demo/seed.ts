@@ -1,6 +1,8 @@
 /**
  * The demo school: classes 1А–11Б with about 25 students each, their guardians, teachers with a
- * class teacher per class, an admin, a director, a deputy, a secretary and a moderator.
+ * class teacher per class, an admin, a director, a deputy, a secretary and a moderator; and its
+ * journal (journal.ts): the year's calendar, curriculum, timetable and four school weeks of
+ * lessons with homework, marks and attendance.
  * Names are generated deterministically; passwords are random and written once to
  * DATA_DIR/demo-credentials.json (mode 0600) for a sample of each role.
  */
@@ -13,14 +15,21 @@ import { generatePassword, hashPassword } from '../auth/passwords.ts'
 import type { Role } from '../auth/policy.ts'
 import type { Config } from '../config/config.ts'
 import type { Sql, Tx } from '../db/connect.ts'
+import { localDate } from '../journal/time.ts'
 import { transliterate } from '../people/translit.ts'
+import { insertRows, planDemoJournal, seedDemoJournal, type DemoJournalCounts } from './journal.ts'
 import { createRng, randomFamily, randomPerson, randomPhone, type PersonName } from './names.ts'
 
 export const DEMO_SCHOOL_NAME = 'МБОУ «Средняя общеобразовательная школа № 7»'
+export const DEMO_TIMEZONE = 'Europe/Moscow'
 const LETTERS = ['А', 'Б'] as const
-/** The school year containing `now`: 1 September to 31 August. */
-export function schoolYearOf(now: Date): { name: string; startsOn: string; endsOn: string } {
-  const y = now.getUTCMonth() >= 7 ? now.getUTCFullYear() : now.getUTCFullYear() - 1
+/**
+ * The school year containing `now` in the school's time zone: 1 September to 31 August (so in
+ * August the demo shows the year just taught, with its last weeks of lessons).
+ */
+export function schoolYearOf(now: Date, timeZone = DEMO_TIMEZONE): { name: string; startsOn: string; endsOn: string } {
+  const [year, month] = localDate(now, timeZone).split('-').map(Number) as [number, number]
+  const y = month >= 9 ? year : year - 1
   return { name: `${y}/${y + 1}`, startsOn: `${y}-09-01`, endsOn: `${y + 1}-08-31` }
 }
 
@@ -51,13 +60,9 @@ export interface DemoResult {
   schoolName: string
   credentialsFile: string
   counts: { classes: number; students: number; guardians: number; staff: number }
+  /** what the journal generation wrote */
+  journal: DemoJournalCounts
   accounts: DemoAccount[]
-}
-
-/** Multi-row inserts in chunks that keep under PostgreSQL's 65,535 bind parameters. */
-async function insertRows(tx: Tx, table: string, rows: Record<string, string | number | null>[]): Promise<void> {
-  const perChunk = Math.max(1, Math.floor(30_000 / Object.keys(rows[0] ?? { x: 1 }).length))
-  for (let i = 0; i < rows.length; i += perChunk) await tx`insert into ${tx(table)} ${tx(rows.slice(i, i + perChunk))}`
 }
 
 export async function seedDemoIfEmpty(sql: Sql, config: Config): Promise<DemoResult | null> {
@@ -65,14 +70,17 @@ export async function seedDemoIfEmpty(sql: Sql, config: Config): Promise<DemoRes
   return row && row.n > 0 ? null : seedDemo(sql, config)
 }
 
+const JOURNAL_NOTE = 'в журнале — уроки за последние четыре недели с отметками, посещаемостью и домашними заданиями'
+const JOURNAL_NOTE_GRADE_1 = 'в журнале — уроки за последние четыре недели с темами и посещаемостью (в 1 классе без отметок и домашних заданий)'
+
 function demoEmail(p: PersonName, rng: () => number): string {
   return `${transliterate(p.firstName)}.${transliterate(p.lastName)}${Math.floor(rng() * 90 + 10)}@example.ru`
 }
 
-export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<DemoResult> {
+export async function seedDemo(sql: Sql, config: Config, seed = 7, now = new Date()): Promise<DemoResult> {
   const rng = createRng(seed)
   const schoolId = randomUUID()
-  const year = { id: randomUUID(), schoolId, ...schoolYearOf(new Date()) }
+  const year = { id: randomUUID(), schoolId, ...schoolYearOf(now) }
   const YEAR_START = year.startsOn
   const persons: PersonRow[] = []
   const person = (kind: PersonRow['kind'], n: PersonName, contacts = false): PersonRow => {
@@ -137,8 +145,16 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
     }
   }
 
-  // Accounts for a sample of each role
+  // The journal's structure, decided before anything is written: the credentials name what the
+  // sample teachers teach. Its own PRNG, so the people above stay as they were.
   const classOf = new Map(enrolments.map((e) => [e.studentId, e.classId]))
+  const journal = planDemoJournal({
+    schoolId, timezone: DEMO_TIMEZONE, year, classes, teacherIds: teachers.map((t) => t.id),
+    students: persons.filter((p) => p.kind === 'student').map((p) => ({ id: p.id, classId: classOf.get(p.id)!, lastName: p.lastName, firstName: p.firstName })),
+    rng: createRng(seed ^ 0x6a09e667),
+  })
+
+  // Accounts for a sample of each role
   const guardiansOf = (studentId: string) => guardianships.filter((g) => g.studentId === studentId).map((g) => g.guardianId)
   const sampleStudents = [1, 5, 9].map((grade) => firstChildOf.find((s) => classes.find((c) => c.id === classOf.get(s.id))?.grade === grade)!)
   const sampleGuardians = sampleStudents.map((s) => persons.find((p) => p.id === guardiansOf(s.id)[0])!)
@@ -152,9 +168,10 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
     { row: moderator, roles: [{ role: 'moderator' }], note: 'модератор форума' },
     ...[0, 9, 16].map((i) => ({
       row: teachers[i]!, roles: [{ role: 'teacher' as Role }, { role: 'class_teacher' as Role, classId: classes[i]!.id }],
-      note: `учитель, классный руководитель ${classes[i]!.grade}${classes[i]!.letter}`,
+      note: `классный руководитель ${classes[i]!.grade}${classes[i]!.letter}; ${journal.teacherNote(teachers[i]!.id)}; ${
+        classes[i]!.grade === 1 ? JOURNAL_NOTE_GRADE_1 : JOURNAL_NOTE}`,
     })),
-    { row: teachers[30]!, roles: [{ role: 'teacher' }], note: 'учитель-предметник' },
+    { row: teachers[30]!, roles: [{ role: 'teacher' }], note: `учитель-предметник: ${journal.teacherNote(teachers[30]!.id)}; ${JOURNAL_NOTE}` },
     ...sampleGuardians.map((g, i) => ({ row: g, roles: [{ role: 'guardian' as Role }], note: `родитель ученика ${classLabel(classOf.get(sampleStudents[i]!.id)!)} класса` })),
     ...sampleStudents.map((s) => ({ row: s, roles: [{ role: 'student' as Role }], note: `ученик ${classLabel(classOf.get(s.id)!)} класса` })),
   ]
@@ -162,9 +179,10 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
   const hashes = await Promise.all(passwords.map(hashPassword))
 
   const accounts: DemoAccount[] = []
-  await sql.begin(async (tx: Tx) => {
+  const accountOf = new Map<string, string>()
+  const journalCounts = await sql.begin(async (tx: Tx) => {
     await tx`insert into schools (id, name, short_name, timezone, municipality)
-             values (${schoolId}, ${DEMO_SCHOOL_NAME}, 'Школа № 7', 'Europe/Moscow', 'Городской округ Демо')`
+             values (${schoolId}, ${DEMO_SCHOOL_NAME}, 'Школа № 7', ${DEMO_TIMEZONE}, 'Городской округ Демо')`
     await insertRows(tx, 'persons', persons)
     await insertRows(tx, 'academic_years', [year])
     await insertRows(tx, 'classes', classes.map(({ size: _size, ...c }) => c))
@@ -172,16 +190,18 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
     await insertRows(tx, 'guardianships', guardianships)
     await insertRows(tx, 'pd_consents', consents)
     for (const [i, p] of planned.entries()) {
-      const { login } = await createAccountFor(tx, {
+      const { accountId, login } = await createAccountFor(tx, {
         personId: p.row.id, person: p.row, passwordHash: hashes[i]!,
         roles: p.roles.map((r) => ({ role: r.role, schoolId, classId: r.classId ?? null })),
       })
+      accountOf.set(p.row.id, accountId)
       accounts.push({ role: p.roles[p.roles.length - 1]!.role, login, password: passwords[i]!, fullName: fullName(byId.get(p.row.id)!), personId: p.row.id, note: p.note })
     }
     await writeAudit(tx, {
       schoolId, actorAccountId: null, action: 'demo.seeded', entityType: 'school', entityId: schoolId,
       after: { persons: persons.length, classes: classes.length, accounts: accounts.length },
     })
+    return seedDemoJournal(tx, journal, accountOf, now)
   })
 
   const counts = {
@@ -193,10 +213,10 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7): Promise<Demo
   mkdirSync(config.dataDir, { recursive: true })
   const credentialsFile = path.join(config.dataDir, 'demo-credentials.json')
   writeFileSync(credentialsFile, JSON.stringify({
-    school: { id: schoolId, name: DEMO_SCHOOL_NAME, timezone: 'Europe/Moscow' },
+    school: { id: schoolId, name: DEMO_SCHOOL_NAME, timezone: DEMO_TIMEZONE },
     howToLogIn: 'POST /v1/auth/login {"login","password"}; the initial password must be changed first (POST /v1/auth/password).',
     accounts,
   }, null, 2) + '\n', { mode: 0o600 })
   chmodSync(credentialsFile, 0o600) // mode above applies only when the file is new
-  return { schoolId, schoolName: DEMO_SCHOOL_NAME, credentialsFile, counts, accounts }
+  return { schoolId, schoolName: DEMO_SCHOOL_NAME, credentialsFile, counts, journal: journalCounts, accounts }
 }
