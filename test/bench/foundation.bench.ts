@@ -5,31 +5,10 @@
  *   - audit rows appended per second with concurrent writers on one school's chain
  * Runs against TEST_DATABASE_URL when set, else the embedded PostgreSQL.
  */
-import { performance } from 'node:perf_hooks'
 import { writeAudit } from '../../core/audit/audit.ts'
+import { run, show } from './measure.ts'
 import { bearer, createAccount, createPerson, createSchool, createTestApp, login } from '../helpers/app.ts'
 
-function stats(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b)
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(2)
-  return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${s[s.length - 1]!.toFixed(2)} ms`
-}
-
-async function run<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>) {
-  const lat: number[] = []
-  let next = 0
-  const t0 = performance.now()
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++
-      const s = performance.now()
-      await fn(i)
-      lat.push(performance.now() - s)
-    }
-  }))
-  const secs = (performance.now() - t0) / 1000
-  return { perSec: (n / secs).toFixed(0), lat: stats(lat) }
-}
 
 const t = await createTestApp({ config: { logLevel: 'silent' } })
 try {
@@ -54,7 +33,7 @@ try {
     if (r.status !== 200) throw new Error(`login ${r.status}`)
     await r.arrayBuffer()
   })
-  console.log(`login (argon2id verify), 4 concurrent: ${loginRes.perSec}/s; ${loginRes.lat}`)
+  console.log(`login (argon2id verify), 4 concurrent: ${show(loginRes)}`)
 
   const tok = await login(t.app, guardian, '10.99.0.1')
   const headers = bearer(tok)
@@ -64,12 +43,12 @@ try {
     if (r.status !== 200) throw new Error(`read ${r.status}`)
     await r.arrayBuffer()
   })
-  console.log(`authenticated read GET /v1/persons/:id, 8 concurrent: ${readRes.perSec}/s; ${readRes.lat}`)
+  console.log(`authenticated read GET /v1/persons/:id, 8 concurrent: ${show(readRes)}`)
 
   const auditRes = await run(3000, 8, (i) => t.sql.begin((tx) => writeAudit(tx, {
     schoolId, actorAccountId: null, action: 'bench.write', entityType: 'thing', entityId: String(i), after: { i },
   })))
-  console.log(`audit append (one school's chain), 8 concurrent transactions: ${auditRes.perSec}/s; ${auditRes.lat}`)
+  console.log(`audit append (one school's chain), 8 concurrent transactions: ${show(auditRes)}`)
 
   const mem = process.memoryUsage()
   console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`)
