@@ -1,30 +1,35 @@
 -- The audit chain's row trigger updated the school's head row once per audit row. Inside one
 -- transaction those versions of the one head row cannot be cleaned up, so every further
 -- insert walked a longer chain of them: a 2,000-student import or a year's lessons slowed
--- quadratically. Now the row trigger only locks the head (which serialises writers of a
--- school as before) and takes the previous hash from the chain's last row through the
--- (chain_key, seq) index — rows inserted earlier by the same statement are visible there —
--- and a statement trigger moves the head once per statement.
+-- quadratically. Now a transaction locks and reads the head once per chain, keeps the chain's
+-- last seq and hash in a transaction-local setting (reverted with a rolled-back savepoint, like
+-- the rows), and a statement trigger moves the head once per statement. The head lock, held to
+-- commit, still serialises writers of a school, so the cached value cannot go stale.
 
 create or replace function audit_log_chain() returns trigger language plpgsql
 as $$
 declare
+  cache_key text;
+  cached    text;
   last_seq  bigint;
   last_hash bytea;
 begin
   new.chain_key := coalesce(new.school_id, '00000000-0000-0000-0000-000000000000'::uuid);
-  insert into audit_heads (chain_key, seq, hash) values (new.chain_key, 0, audit_genesis())
-    on conflict (chain_key) do nothing;
-  perform 1 from audit_heads where chain_key = new.chain_key for update;
-  select seq, hash into last_seq, last_hash from audit_log where chain_key = new.chain_key order by seq desc limit 1;
-  if not found then
-    last_seq := 0;
-    last_hash := audit_genesis();
+  cache_key := 'zvonok_audit.h' || replace(new.chain_key::text, '-', '');
+  cached := current_setting(cache_key, true);
+  if cached is null or cached = '' then
+    insert into audit_heads (chain_key, seq, hash) values (new.chain_key, 0, audit_genesis())
+      on conflict (chain_key) do nothing;
+    select seq, hash into last_seq, last_hash from audit_heads where chain_key = new.chain_key for update;
+  else
+    last_seq := split_part(cached, ':', 1)::bigint;
+    last_hash := decode(split_part(cached, ':', 2), 'hex');
   end if;
   new.seq := last_seq + 1;
   new.prev_hash := last_hash;
   new.hash := audit_row_hash(new.prev_hash, new.chain_key, new.seq, new.at, new.actor_account_id,
     new.action, new.entity_type, new.entity_id, new.before, new.after, new.request_id);
+  perform set_config(cache_key, new.seq::text || ':' || encode(new.hash, 'hex'), true);
   return new;
 end
 $$;
