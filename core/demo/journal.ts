@@ -18,6 +18,7 @@ import { writeAudit } from '../audit/audit.ts'
 import type { Tx } from '../db/connect.ts'
 import { DEFAULT_WORK_TYPES } from '../journal/setup.ts'
 import { addDays, attendanceDueAt, homeworkDueAt, localDate, markDueAt, weekday, zonedInstant } from '../journal/time.ts'
+import { insertRows } from '../db/insert-rows.ts'
 import {
   PROFILE_ROOMS, PROFILE_TITLES, SPLIT_FROM_GRADE, SPLIT_SUBJECT, SUBGROUP_NAMES, SUBJECTS, TEACHER_PROFILES, WEEKLY_HOURS,
   homeworkText, profileOf, topicsFor, type Profile, type SubjectKey,
@@ -25,12 +26,6 @@ import {
 
 type Rng = () => number
 type Row = Record<string, string | number | boolean | Date | null>
-
-/** Multi-row inserts in chunks that keep under PostgreSQL's 65,535 bind parameters. */
-export async function insertRows(tx: Tx, table: string, rows: Row[]): Promise<void> {
-  const perChunk = Math.max(1, Math.floor(30_000 / Object.keys(rows[0] ?? { x: 1 }).length))
-  for (let i = 0; i < rows.length; i += perChunk) await tx`insert into ${tx(table)} ${tx(rows.slice(i, i + perChunk))}`
-}
 
 const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1))
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!

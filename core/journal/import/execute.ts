@@ -1,14 +1,8 @@
 /** Writing the planned rows: in chunks, in one transaction or one per chunk, or rolled back in a dry run. */
 import { writeAudit, type AuditEntry } from '../../audit/audit.ts'
 import type { Sql, Tx } from '../../db/connect.ts'
+import { insertRows } from '../../db/insert-rows.ts'
 import type { ImportIssue, ImportOptions } from './types.ts'
-
-/** Multi-row inserts in chunks that keep under PostgreSQL's 65,535 bind parameters. */
-export async function insertRows(tx: Tx, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-  if (!rows.length) return
-  const perChunk = Math.max(1, Math.floor(30_000 / Object.keys(rows[0]!).length))
-  for (let i = 0; i < rows.length; i += perChunk) await tx`insert into ${tx(table)} ${tx(rows.slice(i, i + perChunk) as never[])}`
-}
 
 /** Audit rows of one chunk, sent pipelined on the transaction's connection (the trigger chains them in order). */
 export async function writeAudits(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
@@ -64,3 +58,5 @@ export async function execute<Op extends { line: number }>(
   for (const op of ops) written.add(op.line)
   return written
 }
+
+export { insertRows }
