@@ -24,6 +24,10 @@ export async function setFinalMark(sql: Sql, ctx: RequestContext, input: z.infer
     throw errors.validation([{ path: 'value', message: 'give exactly one of value (1–5), passed (зачёт/незачёт) or status' }])
   return sql.begin(async (tx) => {
     const now = new Date()
+    // a student the actor may not see is "not found" before anything else is looked at, so
+    // the answers below tell nothing about them
+    const student = await personResource(tx, input.studentId)
+    if (!student || student.kind !== 'student' || !can(ctx.actor, 'person.read', student)) throw errors.notFound('student', input.studentId)
     const [p] = await tx<{ schoolId: string; timezone: string; endsOn: string; startsOn: string; gradeFrom: number; gradeTo: number; academicYearId: string; yearClosed: boolean }[]>`
       select p.school_id, s.timezone, p.starts_on, p.ends_on, p.grade_from, p.grade_to, p.academic_year_id, y.closed_at is not null as year_closed
       from periods p join schools s on s.id = p.school_id join academic_years y on y.id = p.academic_year_id
@@ -37,12 +41,9 @@ export async function setFinalMark(sql: Sql, ctx: RequestContext, input: z.infer
       order by e.started_on desc limit 1`
     if (!cls) throw errors.invalidReference(`student ${input.studentId} is not in a class of this school during the period`)
     const teaching = await subjectTeaching(tx, cls.classId, input.subjectId, p.schoolId)
-    if (!can(ctx.actor, 'finalMark.write', teaching)) {
-      // who may see the student (their teachers, the class teacher, the administration) is
-      // refused; anyone else learns nothing of them
-      const student = await personResource(tx, input.studentId)
-      throw student && can(ctx.actor, 'person.read', student) ? errors.forbidden() : errors.notFound('student', input.studentId)
-    }
+    // who may see the student (their teachers, the class teacher, the administration) but does
+    // not teach the subject in the class is refused
+    if (!can(ctx.actor, 'finalMark.write', teaching)) throw errors.forbidden()
     if (p.yearClosed) throw new AppError('year_closed', 'The school year of this period is closed')
     if (cls.grade < p.gradeFrom || cls.grade > p.gradeTo) throw errors.rule(`The period does not apply to grade ${cls.grade}`)
     if (cls.grade === 1 && input.status !== 'ungraded') throw errors.rule('Grade 1 is taught without marks (school14 3.6): only the status «безотметочное» applies')
