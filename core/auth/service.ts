@@ -52,6 +52,15 @@ export async function accountSchoolId(db: Db, accountId: string): Promise<string
   return row?.schoolId ?? null
 }
 
+/** Every school in which an account holds a person or a role. */
+export async function accountSchoolIds(db: Db, accountId: string): Promise<string[]> {
+  const rows = await db<{ schoolId: string }[]>`
+    select p.school_id from account_persons ap join persons p on p.id = ap.person_id where ap.account_id = ${accountId}
+    union
+    select school_id from account_roles where account_id = ${accountId} and school_id is not null`
+  return rows.map((r) => r.schoolId)
+}
+
 export async function login(
   sql: Sql,
   settings: AuthSettings,
@@ -254,16 +263,13 @@ export async function reportCompromise(
   input: { accountId: string; learnedAt: Date; note?: string | undefined },
   client: ClientInfo,
 ): Promise<{ reportId: string; revokedSessions: number; voided: VoidResult }> {
-  const schoolIds = await sql<{ schoolId: string }[]>`
-    select p.school_id from account_persons ap join persons p on p.id = ap.person_id where ap.account_id = ${input.accountId}
-    union
-    select school_id from account_roles where account_id = ${input.accountId} and school_id is not null`
+  const schoolIds = await accountSchoolIds(sql, input.accountId)
   const [exists] = await sql`select 1 from accounts where id = ${input.accountId}`
   if (!exists) throw errors.notFound('account', input.accountId)
-  assertCan(actor, 'account.reportCompromise', { type: 'account', accountId: input.accountId, schoolIds: schoolIds.map((s) => s.schoolId) })
+  assertCan(actor, 'account.reportCompromise', { type: 'account', accountId: input.accountId, schoolIds })
   if (input.learnedAt.getTime() > Date.now() + 60_000)
     throw errors.validation([{ path: 'learnedAt', message: 'must not be in the future' }])
-  const schoolId = schoolIds[0]?.schoolId ?? null
+  const schoolId = schoolIds[0] ?? null
   return sql.begin(async (tx) => {
     await tx`
       update accounts set locked_at = now(), lock_reason = 'compromise_reported' where id = ${input.accountId}`

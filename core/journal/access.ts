@@ -99,14 +99,18 @@ export function requireSchoolAction(ctx: RequestContext, schoolId: string, actio
   if (!can(ctx.actor, action, r)) throw errors.forbidden()
 }
 
-/** Students of a lesson: enrolled in its class on its date and, for a subgroup lesson, members then. */
-export async function lessonStudentIds(db: Db, l: LessonFacts): Promise<Set<string>> {
-  const rows = await db<{ studentId: string }[]>`
+/** Students of a lesson, as a subquery: enrolled in its class on its date and, for a subgroup lesson, members then. */
+export function lessonStudentsQuery(db: Db, l: Pick<LessonFacts, 'classId' | 'date' | 'subgroupId'>) {
+  return db`
     select e.student_id from enrolments e
     where e.class_id = ${l.classId} and e.started_on <= ${l.date} and (e.ended_on is null or e.ended_on >= ${l.date})
       and (${l.subgroupId}::uuid is null or exists (
         select 1 from subgroup_members sm where sm.subgroup_id = ${l.subgroupId} and sm.student_id = e.student_id
           and sm.started_on <= ${l.date} and (sm.ended_on is null or sm.ended_on >= ${l.date})))`
+}
+
+export async function lessonStudentIds(db: Db, l: LessonFacts): Promise<Set<string>> {
+  const rows = await db<{ studentId: string }[]>`${lessonStudentsQuery(db, l)}`
   return new Set(rows.map((r) => r.studentId))
 }
 

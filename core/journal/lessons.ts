@@ -8,7 +8,7 @@ import { can } from '../auth/policy.ts'
 import type { Db, Sql, Tx } from '../db/connect.ts'
 import { errors } from '../http/errors.ts'
 import type { RequestContext } from '../people/service.ts'
-import { lessonResource, loadLesson, requireClass, requireLesson, requireSchoolAction, type LessonFacts } from './access.ts'
+import { lessonResource, lessonStudentsQuery, loadLesson, requireClass, requireLesson, requireSchoolAction, type LessonFacts } from './access.ts'
 import { recordChanges, type Change } from './changes.ts'
 import { addDays, weekday, zonedInstant } from './time.ts'
 
@@ -52,12 +52,7 @@ export async function lessonJournal(db: Db, l: LessonFacts) {
            from marks m join work_types w on w.id = m.work_type_id
            where m.lesson_id = ${l.id} and m.student_id = p.id and m.removed_at is null), '[]') as marks
       from persons p
-      where p.id in (
-        select e.student_id from enrolments e
-        where e.class_id = ${l.classId} and e.started_on <= ${l.date} and (e.ended_on is null or e.ended_on >= ${l.date})
-          and (${l.subgroupId}::uuid is null or exists (
-            select 1 from subgroup_members sm where sm.subgroup_id = ${l.subgroupId} and sm.student_id = e.student_id
-              and sm.started_on <= ${l.date} and (sm.ended_on is null or sm.ended_on >= ${l.date}))))
+      where p.id in (${lessonStudentsQuery(db, l)})
       order by p.last_name, p.first_name`,
   ])
   return { lesson, homework: homework[0] ?? null, students }

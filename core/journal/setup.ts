@@ -16,7 +16,6 @@ import type {
   AssignmentView, ClassView, HolidayView, PeriodView, SlotView, SubjectView, WorkTypeView, YearView,
   assignmentBody, bellsBody, classBody, closeYearBody, holidayBody, periodBody, planBody, slotBody, subjectBody, workTypeBody, yearBody,
 } from './schema.ts'
-import { addDays } from './time.ts'
 
 /** The work types a school starts with: weight and the regulation's deadline (school26 2.5, 2.11, 2.12). */
 export const DEFAULT_WORK_TYPES = [

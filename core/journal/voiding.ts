@@ -5,7 +5,10 @@
  * change. An entry someone else changed afterwards is left alone and listed as skipped, so the
  * admin can look at it. The audit log is the record of what the account did.
  */
-import type { Db, Tx } from '../db/connect.ts'
+import { accountSchoolIds } from '../auth/service.ts'
+import { can } from '../auth/policy.ts'
+import type { Sql, Tx } from '../db/connect.ts'
+import { errors } from '../http/errors.ts'
 import type { RequestContext } from '../people/service.ts'
 import { recordChanges, type Change, type EventKind } from './changes.ts'
 
@@ -126,8 +129,13 @@ export interface VoidedOperation {
   voidedAt: Date; operatedAt: Date; before: unknown; after: unknown
 }
 
-export async function listVoided(db: Db, compromiseId: string): Promise<VoidedOperation[]> {
-  return db<VoidedOperation[]>`
+/** The operations a compromise report took back or skipped: for the admins and directors of the account's schools. */
+export async function listVoided(sql: Sql, ctx: RequestContext, compromiseId: string): Promise<VoidedOperation[]> {
+  const [report] = await sql<{ accountId: string }[]>`select account_id from compromise_reports where id = ${compromiseId}`
+  const schoolIds = report ? await accountSchoolIds(sql, report.accountId) : []
+  if (!schoolIds.some((schoolId) => can(ctx.actor, 'school.readAudit', { type: 'school', schoolId })))
+    throw errors.notFound('compromise report', compromiseId)
+  return sql<VoidedOperation[]>`
     select v.audit_id, v.entity_type, v.entity_id, v.action, v.outcome, v.voided_at, a.at as operated_at, a.before, a.after
     from voided_operations v join audit_log a on a.id = v.audit_id
     where v.compromise_id = ${compromiseId} order by v.audit_id desc`

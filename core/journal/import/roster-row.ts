@@ -4,7 +4,7 @@ import {
   checkName, FEMALE_RELATIONS, GENDERS, genderFromPatronymic, MALE_RELATIONS, normalizeEmail, normalizePhone, normName,
   parseClassLabel, parseDate, RELATION_WORDS, type Gender, type Relation,
 } from './normalise.ts'
-import { cellOf, type Header, type TableRow } from './table.ts'
+import { rowReader, type Header, type TableRow } from './table.ts'
 
 export interface PersonInput {
   lastName: string
@@ -34,12 +34,7 @@ export interface RosterRow {
  */
 export function readRosterRow(h: Header<RosterField>, row: TableRow, today: string): { value: RosterRow | null; problems: string[] } {
   const problems: string[] = []
-  const get = (f: RosterField) => cellOf(h, row, f)
-  const required = (f: RosterField) => {
-    const v = get(f)
-    if (!v) problems.push(`не заполнен столбец «${ROSTER_COLUMNS[f].label}»`)
-    return v
-  }
+  const { get, required } = rowReader(h, row, ROSTER_COLUMNS, problems)
   const phoneOf = (f: RosterField, who: string) => {
     const v = get(f)
     if (!v) return null

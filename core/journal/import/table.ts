@@ -58,3 +58,14 @@ export function findHeader<F extends string>(rows: readonly TableRow[], spec: Re
 const clean = (s: string | undefined) => (s ?? '').replace(/[\u00a0\u2007\u202f]/g, ' ').replace(/\s+/g, ' ').trim()
 export const cellOf = <F extends string>(h: Header<F>, row: TableRow, field: F): string =>
   h.index[field] === undefined ? '' : clean(row.cells[h.index[field]!])
+
+/** Reading one row's cells: `get` a cell, or `required` one, noting «не заполнен столбец …» in problems. */
+export function rowReader<F extends string>(h: Header<F>, row: TableRow, spec: Record<F, ColumnSpec>, problems: string[]) {
+  const get = (f: F) => cellOf(h, row, f)
+  const required = (f: F) => {
+    const v = get(f)
+    if (!v) problems.push(`не заполнен столбец «${spec[f].label}»`)
+    return v
+  }
+  return { get, required }
+}

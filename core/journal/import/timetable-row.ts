@@ -1,7 +1,7 @@
 /** One row of a timetable file: what it says and what is wrong with it. */
 import { TIMETABLE_COLUMNS, type TimetableField } from './columns.ts'
 import { normName, parseClassLabel } from './normalise.ts'
-import { cellOf, type Header, type TableRow } from './table.ts'
+import { rowReader, type Header, type TableRow } from './table.ts'
 import { matchTeacher } from './teachers.ts'
 import type { TimetableSnapshot } from './timetable-snapshot.ts'
 
@@ -27,12 +27,7 @@ export interface SlotRow {
 
 export function readSlotRow(h: Header<TimetableField>, row: TableRow, snap: TimetableSnapshot, yearName: string): { value: SlotRow | null; problems: string[] } {
   const problems: string[] = []
-  const get = (f: TimetableField) => cellOf(h, row, f)
-  const required = (f: TimetableField) => {
-    const v = get(f)
-    if (!v) problems.push(`не заполнен столбец «${TIMETABLE_COLUMNS[f].label}»`)
-    return v
-  }
+  const { get, required } = rowReader(h, row, TIMETABLE_COLUMNS, problems)
   const classRaw = required('classLabel')
   let classId: string | undefined
   let classLabel = ''
