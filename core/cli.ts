@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Config } from './config/config.ts'
 import { AppError } from './http/errors.ts'
 import { verifyAudit } from './audit/audit.ts'
-import { createLogger, openAndMigrate, runApi } from './main.ts'
+import { createLogger, openAndMigrate, runApi, runWorker } from './main.ts'
 import { seedDemo } from './demo/seed.ts'
 import { createProgress, formatSummary, importRoster, importTimetable, ImportSetupError } from './journal/import/index.ts'
 import { bootstrapSchool, isValidTimeZone } from './school/bootstrap.ts'
@@ -13,10 +13,11 @@ const HELP = `zvonok — a messaging-first school journal
 Usage: zvonok <command> [options]
 
 Process roles
-  start            all roles in one process: API (and, as they land, bot, notifier worker, scheduler).
+  start            all roles in one process: the API and the notifier (the bot joins when its issue lands).
                    Runs migrations; seeds the demo school into an empty database (DEMO=off to skip).
   api              the HTTP API only (stateless; run several behind a load balancer)
-  worker           the notifier's delivery worker (not part of this build yet)
+  worker           the notifier: outbox → deliveries → Telegram / email / SMS (run several; with REDIS_URL
+                   they share bull queues, without it each sends from the database itself)
   bot              the Telegram bot (not part of this build yet)
 
 Administration
@@ -69,12 +70,14 @@ async function run(command: string, args: string[], config: Config): Promise<num
   const log = createLogger(config)
   switch (command) {
     case 'start':
-      await runApi(config, { demo: true })
+      await runApi(config, { demo: true, notifier: true })
       return new Promise<number>(() => {}) // runs until a signal
     case 'api':
       await runApi(config, { demo: false })
       return new Promise<number>(() => {})
     case 'worker':
+      await runWorker(config)
+      return new Promise<number>(() => {})
     case 'bot':
       process.stderr.write(`zvonok ${command}: this role is not part of this build yet; see README.md\n`)
       return 2

@@ -10,6 +10,8 @@ import type { Config } from './config/config.ts'
 import { openDatabase, type Database } from './db/connect.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed.ts'
+import { createProviders } from '../notifier/channels/index.ts'
+import { createNotifier, type Notifier } from '../notifier/worker.ts'
 
 export function createLogger(config: Config) {
   return pino(loggerOptions(config.logLevel))
@@ -28,8 +30,31 @@ export async function openAndMigrate(config: Config, log: pino.Logger): Promise<
   }
 }
 
-/** `zvonok api` / `zvonok start`: the HTTP API (the other roles join as their issues land). */
-export async function runApi(config: Config, opts: { demo: boolean }): Promise<() => Promise<void>> {
+/** The notifier on this process's database: LISTEN needs a real server (PGlite has one connection). */
+export function startNotifier(config: Config, db: Database, log: pino.Logger): Notifier {
+  const providers = createProviders(config, log)
+  const missing = (['telegram', 'email', 'sms'] as const).filter((c) => !providers[c])
+  if (missing.length) log.info({ missing }, 'notification channels without a provider are not used')
+  return createNotifier({
+    sql: db.sql, providers, log, publicUrl: config.publicUrl, secret: config.jwtSecret,
+    redisUrl: config.redisUrl, listen: !!config.databaseUrl,
+  })
+}
+
+/** `zvonok worker`: the notifier alone (run several; they share the outbox and the queues). */
+export async function runWorker(config: Config): Promise<void> {
+  const log = createLogger(config)
+  const db = await openAndMigrate(config, log)
+  const notifier = startNotifier(config, db, log)
+  await notifier.start()
+  onSignals(log, async () => {
+    await notifier.stop()
+    await db.close()
+  })
+}
+
+/** `zvonok api` (the HTTP API) or `zvonok start` (the API and the notifier in one process). */
+export async function runApi(config: Config, opts: { demo: boolean; notifier?: boolean }): Promise<() => Promise<void>> {
   const log = createLogger(config)
   const db = await openAndMigrate(config, log)
   if (opts.demo && config.demo === 'auto') {
@@ -45,17 +70,24 @@ export async function runApi(config: Config, opts: { demo: boolean }): Promise<(
   if (redis) await redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'Redis is not reachable yet'))
   const app = await buildApp({ config, sql: db.sql, redis })
   await app.listen({ host: config.host, port: config.port })
-  if (config.telegram.token) log.warn('TELEGRAM_BOT_TOKEN is set, but the bot role is not part of this build yet')
+  const notifier = opts.notifier ? startNotifier(config, db, log) : undefined
+  await notifier?.start()
+  if (config.telegram.token) log.warn('TELEGRAM_BOT_TOKEN is set: notifications go to Telegram; the chat bot itself is not part of this build yet')
 
+  return onSignals(log, async () => {
+    log.info('shutting down: no new requests, finishing those in flight')
+    await app.close()
+    await notifier?.stop()
+    await redis?.quit().catch(() => undefined)
+    await db.close()
+  })
+}
+
+/** SIGTERM/SIGINT run `close` once and exit; the returned function runs it by hand. */
+function onSignals(log: pino.Logger, close: () => Promise<void>): () => Promise<void> {
   let closing: Promise<void> | undefined
   const shutdown = () => {
-    closing ??= (async () => {
-      log.info('shutting down: no new requests, finishing those in flight')
-      await app.close()
-      await redis?.quit().catch(() => undefined)
-      await db.close()
-      log.info('stopped')
-    })()
+    closing ??= close().then(() => log.info('stopped'))
     return closing
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -92,6 +92,8 @@ export type Action =
   | 'lesson.write'
   | 'finalMark.write'
   | 'student.readDiary'
+  // the notifier
+  | 'school.readDeliveries'
 
 /** Roles that read the whole school's name cards. */
 const SCHOOL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy', 'secretary', 'teacher', 'class_teacher', 'moderator']
@@ -149,6 +151,8 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
           return hasSchoolRole(actor, SCHOOL_READERS, s)
         case 'school.readAudit':
           return hasSchoolRole(actor, ['admin', 'director'], s)
+        case 'school.readDeliveries':
+          return hasSchoolRole(actor, ['admin', 'director', 'coordinator'], s)
         case 'role.grant':
           return hasSchoolRole(actor, ['admin'], s)
         case 'person.create':

@@ -15,6 +15,7 @@ import { journalRoutes } from '../journal/routes.ts'
 import { peopleRoutes } from '../people/routes.ts'
 import { errorHandler, sendProblem, toProblem } from './problem.ts'
 import { errors } from './errors.ts'
+import { notificationRoutes, unsubscribeRoutes } from '../notifications/routes.ts'
 import { loggerOptions } from './logger.ts'
 import { authenticated } from './auth-context.ts'
 
@@ -101,10 +102,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(authRoutes) // login and refresh are public; the rest authenticate inside
+      await v1.register(unsubscribeRoutes) // public: the signed link is the authority
       await v1.register(async (protectedScope) => {
         await protectedScope.register(authenticated)
         await protectedScope.register(peopleRoutes)
         await protectedScope.register(journalRoutes)
+        await protectedScope.register(notificationRoutes)
       })
     },
     { prefix: '/v1' },

@@ -1,0 +1,127 @@
+/**
+ * What a delivery says, rendered for its channel from templates/notify/<channel>/. Events carry
+ * ids; names are looked up here at send time (subject, the child's first name, the homework
+ * as it stands now). Chat and SMS carry the child's first name only.
+ */
+import type { Db } from '../core/db/connect.ts'
+import { classAbsenceDigest, classAttendanceWeek } from '../core/notifications/attendance-reports.ts'
+import type { Channel, Profile, Topic } from '../core/notifications/preferences.ts'
+import { plural, render } from '../core/render/render.ts'
+import { composeView, type DeliveryEvent, type Lookups, type MessageView } from './compose.ts'
+
+export type Rendered =
+  | { channel: 'telegram'; html: string }
+  | { channel: 'email'; subject: string; html: string; text: string }
+  | { channel: 'sms'; text: string }
+
+export interface ReportPayload {
+  readonly report: 'absence_digest' | 'attendance_summary'
+  readonly classId: string
+  readonly from: string
+  readonly to: string
+}
+
+const PERIOD_NAMES: Record<string, string> = { quarter: 'четверть', trimester: 'триместр', half: 'полугодие' }
+
+async function loadLookups(db: Db, events: readonly DeliveryEvent[]): Promise<Lookups> {
+  const ids = (k: string) => [...new Set(events.flatMap((e) => {
+    const v = e.payload[k] ?? (e.payload.entry as Record<string, unknown> | undefined)?.[k]
+    return typeof v === 'string' ? [v] : []
+  }))]
+  const students = [...new Set(events.flatMap((e) => (e.studentId ? [e.studentId] : [])))]
+  const homeworkIds = [...new Set([...ids('homeworkId'), ...events.filter((e) => e.kind.startsWith('homework.')).map((e) => String(e.payload.entityId ?? ''))].filter(Boolean))]
+  const none = ['00000000-0000-0000-0000-000000000000']
+  const list = (a: string[]) => db(a.length ? a : none)
+  const [persons, subjects, workTypes, lessons, homework, periods] = await Promise.all([
+    db<{ id: string; firstName: string }[]>`select id, first_name from persons where id in ${list(students)}`,
+    db<{ id: string; name: string }[]>`select id, name from subjects where id in ${list(ids('subjectId'))}`,
+    db<{ id: string; name: string }[]>`select id, name from work_types where id in ${list(ids('workTypeId'))}`,
+    db<{ id: string; lessonNumber: number; date: string }[]>`select id, lesson_number, date from lessons where id in ${list(ids('lessonId'))}`,
+    db<{ id: string; text: string; pages: string | null; exercises: string | null }[]>`
+      select id, text, pages, exercises from homework where id in ${list(homeworkIds)} and removed_at is null`,
+    db<{ id: string; kind: string; number: number }[]>`select id, kind, number from periods where id in ${list(ids('periodId'))}`,
+  ])
+  return {
+    students: new Map(persons.map((p) => [p.id, p.firstName])),
+    subjects: new Map(subjects.map((s) => [s.id, s.name])),
+    workTypes: new Map(workTypes.map((w) => [w.id, w.name])),
+    lessons: new Map(lessons.map((l) => [l.id, { number: l.lessonNumber, date: l.date }])),
+    homework: new Map(homework.map((h) => [h.id, [h.text, h.pages && `стр. ${h.pages}`, h.exercises && `№ ${h.exercises}`].filter(Boolean).join(', ')])),
+    periods: new Map(periods.map((p) => [p.id, p.kind === 'year' ? 'год' : `${p.number} ${PERIOD_NAMES[p.kind] ?? p.kind}`])),
+  }
+}
+
+export async function eventsView(db: Db, events: readonly DeliveryEvent[]): Promise<MessageView> {
+  return composeView(events, await loadLookups(db, events))
+}
+
+/** A one-line summary for subjects and SMS: «Маша: 2 новые отметки, отсутствие». */
+function headline(view: MessageView): string {
+  const parts: string[] = []
+  const sum = (f: (c: MessageView['children'][number]) => number) => view.children.reduce((n, c) => n + f(c), 0)
+  const marks = sum((c) => c.newMarks.length), changed = sum((c) => c.changedMarks.length + c.removedMarks.length)
+  const hw = sum((c) => c.homework.length), finals = sum((c) => c.finals.length + c.removedFinals.length)
+  if (view.absences) parts.push(view.absences === 1 ? 'пропуск урока' : `${view.absences} ${plural(view.absences, 'пропуск', 'пропуска', 'пропусков')}`)
+  if (marks) parts.push(`${marks} ${plural(marks, 'новая отметка', 'новые отметки', 'новых отметок')}`)
+  if (changed) parts.push(`${changed} ${plural(changed, 'исправление', 'исправления', 'исправлений')} отметок`)
+  if (hw) parts.push(`${hw} ${plural(hw, 'домашнее задание', 'домашних задания', 'домашних заданий')}`)
+  if (finals) parts.push(`итоговые отметки`)
+  const who = view.children.map((c) => c.firstName).join(', ')
+  return `${who} — ${parts.join(', ') || 'изменения в дневнике'}`
+}
+
+export interface RenderInput {
+  readonly channel: Channel
+  readonly mode: 'instant' | 'digest' | 'report'
+  readonly profile: Profile
+  readonly unsubscribeUrl: string
+  readonly date: string
+}
+
+export function renderEvents(view: MessageView, input: RenderInput): Rendered {
+  const title = input.mode === 'digest' ? `Дневник за ${input.date.slice(8, 10)}.${input.date.slice(5, 7)}` : headline(view)
+  const model = {
+    message: view, title, headline: headline(view), digest: input.mode === 'digest', schoolName: input.profile.schoolName,
+    unsubscribeUrl: input.unsubscribeUrl,
+    // a lone absence alert is worded in full (it is what SMS is for by default)
+    absence: view.count === 1 && view.absences === 1 ? { firstName: view.children[0]!.firstName, ...view.children[0]!.absences[0]! } : null,
+  }
+  return renderFor(input.channel, 'events', model)
+}
+
+export async function reportView(db: Db, p: ReportPayload): Promise<{ empty: boolean; model: Record<string, unknown>; name: string }> {
+  if (p.report === 'absence_digest') {
+    const digest = await classAbsenceDigest(db, p.classId, p.from)
+    return { empty: false, name: 'absence-digest', model: { digest, title: `Отсутствующие в ${digest.classLabel} за ${p.from.slice(8, 10)}.${p.from.slice(5, 7)}` } }
+  }
+  const week = await classAttendanceWeek(db, p.classId, p.from, p.to)
+  return { empty: false, name: 'attendance-summary', model: { week, title: `Посещаемость ${week.classLabel} за неделю` } }
+}
+
+export function renderReport(r: { model: Record<string, unknown>; name: string }, input: RenderInput): Rendered {
+  return renderFor(input.channel, r.name, { ...r.model, schoolName: input.profile.schoolName, unsubscribeUrl: input.unsubscribeUrl })
+}
+
+function renderFor(channel: Channel, name: string, model: object): Rendered {
+  switch (channel) {
+    case 'telegram':
+      return { channel, html: tidy(render(`notify/telegram/${name}.html`, model)) }
+    case 'email':
+      return {
+        channel,
+        subject: render(`notify/email/${name}.subject`, model).replace(/\s+/g, ' ').trim(),
+        html: render(`notify/email/${name}.html`, model),
+        text: tidy(render(`notify/email/${name}.text`, model)) + '\n',
+      }
+    case 'sms':
+      return { channel, text: render(`notify/sms/${name}.text`, model).replace(/\s+/g, ' ').trim() }
+  }
+}
+
+/** Templates keep their structure readable; the message gets no runs of blank lines. */
+const tidy = (s: string) => s.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim()
+
+/** The topic an unsubscribe link of this delivery turns off: its first event's, or the report's. */
+export function mainTopic(topics: readonly Topic[]): Topic {
+  return topics[0] ?? 'marks'
+}
