@@ -31,6 +31,8 @@ export async function startTestNotifier(sql: Sql, opts: {
   smtpUrl?: string
   smsUrl?: string
   redis?: boolean
+  /** another Redis than REDIS_URL (the Redis restart drill runs its own) */
+  redisUrl?: string
   options?: Partial<NotifierOptions>
   start?: boolean
 }): Promise<TestNotifier> {
@@ -44,7 +46,7 @@ export async function startTestNotifier(sql: Sql, opts: {
   }
   const notifier = createNotifier({
     sql, providers, log: pino({ level: 'silent' }), publicUrl: 'http://127.0.0.1:3000', secret: 'test-secret-test-secret-test-secret-0123456789',
-    redisUrl: opts.redis ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined,
+    redisUrl: opts.redisUrl ?? (opts.redis ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined),
     queuePrefix: `zvonok-test-${randomUUID().slice(0, 8)}`,
     options: { coalesceMs: 300, pollMs: 100, sweepMs: 200, requeueAfterMs: 2_000, leaseMs: 5_000, clock: now, ...opts.options },
   })
