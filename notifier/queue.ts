@@ -25,10 +25,17 @@ class RetryLater extends Error {
   }
 }
 
-export function bullTransport(redisUrl: string, prefix: string, deps: DeliverDeps, onOutcome?: (o: Outcome) => void): Transport {
+/** Messages per second per channel; CHANNEL_LIMITS unless overridden (Infinity: no limit, for benchmarks). */
+export type ChannelLimits = Partial<Record<Channel, number>>
+
+const limitOf = (channel: Channel, limits: ChannelLimits | undefined): number => limits?.[channel] ?? CHANNEL_LIMITS[channel]
+
+export function bullTransport(
+  redisUrl: string, prefix: string, deps: DeliverDeps, onOutcome?: (o: Outcome) => void, limits?: ChannelLimits,
+): Transport {
   const queues = new Map(CHANNELS.map((channel) => [channel, new Queue<{ deliveryId: string }>(`deliveries-${channel}`, redisUrl, {
     prefix,
-    limiter: { max: CHANNEL_LIMITS[channel], duration: 1000 },
+    ...(Number.isFinite(limitOf(channel, limits)) ? { limiter: { max: limitOf(channel, limits), duration: 1000 } } : {}),
     settings: {
       backoffStrategies: { delivery: (_attempts: number, err: Error) => (err instanceof RetryLater ? err.retryAfterMs : 1000) },
       stalledInterval: 5_000,
@@ -60,8 +67,8 @@ export function bullTransport(redisUrl: string, prefix: string, deps: DeliverDep
 }
 
 /** Without Redis: poll due deliveries and send them here, within the same limits. */
-export function localTransport(sql: Sql, deps: DeliverDeps, onOutcome?: (o: Outcome) => void): Transport {
-  const buckets = new Map(CHANNELS.map((c) => [c, new TokenBucket(CHANNEL_LIMITS[c])]))
+export function localTransport(sql: Sql, deps: DeliverDeps, onOutcome?: (o: Outcome) => void, limits?: ChannelLimits): Transport {
+  const buckets = new Map(CHANNELS.map((c) => [c, Number.isFinite(limitOf(c, limits)) ? new TokenBucket(limitOf(c, limits)) : null]))
   const running = new Map<Channel, Set<string>>(CHANNELS.map((c) => [c, new Set()]))
   let timer: NodeJS.Timeout | undefined
   let stopped = false
@@ -87,7 +94,7 @@ export function localTransport(sql: Sql, deps: DeliverDeps, onOutcome?: (o: Outc
     for (const d of due) {
       const busy = running.get(d.channel)!
       if (busy.has(d.id) || busy.size >= CHANNEL_CONCURRENCY[d.channel]) continue
-      if (buckets.get(d.channel)!.take() > 0) continue
+      if ((buckets.get(d.channel)?.take() ?? 0) > 0) continue
       void runOne(d.id, d.channel)
     }
   }

@@ -13,7 +13,7 @@ import { unavailable, type Outcome } from './deliver.ts'
 import { dispatchBatch, type NewDelivery } from './dispatch.ts'
 import { DEFAULT_OPTIONS, type NotifierOptions } from './options.ts'
 import { memoryChatGate, redisChatGate } from './rate.ts'
-import { bullTransport, localTransport, type Transport } from './queue.ts'
+import { bullTransport, localTransport, type ChannelLimits, type Transport } from './queue.ts'
 import { scheduleReports } from './schedule.ts'
 
 export interface NotifierDeps {
@@ -30,6 +30,8 @@ export interface NotifierDeps {
   readonly onOutcome?: (o: Outcome) => void
   /** Redis key prefix of the queues and the chat gate (one per installation sharing a Redis) */
   readonly queuePrefix?: string
+  /** messages per second per channel instead of CHANNEL_LIMITS (benchmarks measure raw throughput with Infinity) */
+  readonly limits?: ChannelLimits
 }
 
 export interface Notifier {
@@ -50,8 +52,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     chatGate: redis ? redisChatGate(redis, prefix) : memoryChatGate(),
   }
   const transport: Transport = deps.redisUrl
-    ? bullTransport(deps.redisUrl, prefix, deliverDeps, deps.onOutcome)
-    : localTransport(sql, deliverDeps, deps.onOutcome)
+    ? bullTransport(deps.redisUrl, prefix, deliverDeps, deps.onOutcome, deps.limits)
+    : localTransport(sql, deliverDeps, deps.onOutcome, deps.limits)
 
   const enqueue = async (created: readonly NewDelivery[]) => {
     if (!created.length || !deps.redisUrl) return

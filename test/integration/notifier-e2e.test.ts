@@ -53,7 +53,9 @@ describe('marks reach the guardian in Telegram', () => {
     expect(msg!.parseMode).toBe('HTML')
     expect(msg!.text).toBe(`<b>Анна</b>\n• Новая отметка <b>5</b> — Математика, ${dm(f.today)} (ответ на уроке).`)
     expect(msg!.text).not.toContain('Ученикова')
-    const [d] = await sql`select status, channel, provider_id, address from deliveries where person_id = ${f.students[0]!.guardianId}`
+    // the fake answers before the worker records the send: wait for the record
+    const d = await waitFor(async () => (await sql`
+      select status, channel, provider_id, address from deliveries where person_id = ${f.students[0]!.guardianId} and status = 'sent'`)[0])
     expect(d).toMatchObject({ status: 'sent', channel: 'telegram', address: '…1000' })
     expect(d!.providerId).toMatch(/^\d+$/)
   })
@@ -144,6 +146,7 @@ describe('when and where', () => {
     expect(mail.html).toContain('Новая отметка <b>5</b>')
     expect(mail.headers['list-unsubscribe']).toMatch(/^<http:\/\/127\.0\.0\.1:3000\/v1\/notifications\/unsubscribe\?t=[\w.-]+>$/)
     expect(mail.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click')
+    await waitFor(async () => (await sql`select 1 from deliveries where person_id = ${g} and channel = 'email' and status = 'sent'`).length, 5_000, 'the email recorded')
     const rows = await sql`select channel, status, last_error, fallback_of from deliveries where person_id = ${g} and mode = 'instant' order by created_at`
     expect(rows.map((r) => [r.channel, r.status])).toEqual([['telegram', 'failed'], ['email', 'sent']])
     expect(rows[0]!.lastError).toContain('blocked')
