@@ -5,12 +5,19 @@
  */
 import type { Redis } from 'ioredis'
 
+/**
+ * The spacing of two messages to one chat. A slot is taken just before the request goes out,
+ * but Telegram counts arrivals: a first request that is slower on the way (a new connection,
+ * a busy event loop) would land less than a second before the next. The margin absorbs that.
+ */
+export const CHAT_INTERVAL_MS = 1_100
+
 export interface ChatGate {
   /** 0 when a message may go to this chat now (and takes the slot), else ms to wait */
   acquire(chatId: string): Promise<number>
 }
 
-export function redisChatGate(redis: Redis, prefix: string, intervalMs = 1000): ChatGate {
+export function redisChatGate(redis: Redis, prefix: string, intervalMs = CHAT_INTERVAL_MS): ChatGate {
   return {
     async acquire(chatId) {
       const key = `${prefix}:tg:chat:${chatId}`
@@ -22,7 +29,7 @@ export function redisChatGate(redis: Redis, prefix: string, intervalMs = 1000): 
   }
 }
 
-export function memoryChatGate(intervalMs = 1000, now = () => Date.now()): ChatGate {
+export function memoryChatGate(intervalMs = CHAT_INTERVAL_MS, now = () => Date.now()): ChatGate {
   const next = new Map<string, number>()
   return {
     async acquire(chatId) {

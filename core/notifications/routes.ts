@@ -76,6 +76,9 @@ export const unsubscribeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
   })
+  // RFC 8058 3.1: the one-click POST SHOULD come as multipart/form-data; its one field tells
+  // nothing the token does not, so the body is read (within the body limit) and dropped
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (_req, _body, done) => done(null, {}))
   const query = z.strictObject({ t: z.string().min(10).max(300) })
   const target = (t: string) => {
     const found = readUnsubscribeToken(config.jwtSecret, t)

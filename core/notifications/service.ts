@@ -106,7 +106,7 @@ const DELIVERY_COLUMNS = (db: Db) => db`
   d.id, d.person_id, d.channel, d.mode, d.status::text as status, d.attempts, d.address, d.last_error, d.created_at,
   d.not_before, d.sent_at, d.delivered_at, d.fallback_of,
   coalesce((select array_agg(distinct split_part(o.kind, '.', 1)) from delivery_events de join outbox o on o.id = de.outbox_id
-            where de.delivery_id = d.id), array[d.payload->>'report']) as kinds,
+            where de.delivery_id = d.id), array_remove(array[d.payload->>'report'], null), '{}') as kinds,
   (select count(*)::int from delivery_events de where de.delivery_id = d.id) as events`
 
 /** What was sent (or is about to be) to the caller's persons, newest first. */

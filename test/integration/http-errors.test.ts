@@ -312,7 +312,7 @@ function bodyProbes(route: Route): Probe[] {
   return probes
 }
 
-/** routes that accept application/x-www-form-urlencoded on purpose */
+/** routes that accept application/x-www-form-urlencoded and multipart/form-data on purpose */
 const FORM_ROUTES = new Set(['POST /v1/notifications/unsubscribe'])
 
 const GARBAGE_QUERIES = [
@@ -338,8 +338,9 @@ type Variant = 'uuid' | 'abc'
 
 function expectationFor(route: Route, probe: Probe, variant: Variant, authed: boolean): Expectation {
   if (route.secured && !authed) return { kind: 'exact', code: 'unauthorized' }
-  // the email unsubscribe link takes RFC 8058's form-encoded one-click body; its token is in the query
-  if (FORM_ROUTES.has(`${route.method} ${route.template}`) && probe.contentType === 'application/x-www-form-urlencoded')
+  // the email unsubscribe link takes RFC 8058's one-click body (multipart or form-encoded); its token is in the query
+  if (FORM_ROUTES.has(`${route.method} ${route.template}`) &&
+      (probe.contentType === 'application/x-www-form-urlencoded' || probe.contentType?.startsWith('multipart/form-data')))
     return { kind: 'exact', code: 'validation_failed' }
   if (probe.layer === 'content' && BODY_METHODS.has(route.method)) return { kind: 'exact', code: probe.contentCode! }
   if (variant === 'abc' && route.pathParams.length) return { kind: 'exact', code: 'validation_failed', issuePrefixes: ['params.'] }
