@@ -5,7 +5,7 @@
  */
 import type { Db } from '../core/db/connect.ts'
 import { classAbsenceDigest, classAttendanceWeek } from '../core/notifications/attendance-reports.ts'
-import type { Channel, Profile, Topic } from '../core/notifications/preferences.ts'
+import type { Channel, Profile } from '../core/notifications/preferences.ts'
 import { plural, render } from '../core/render/render.ts'
 import { composeView, type DeliveryEvent, type Lookups, type MessageView } from './compose.ts'
 
@@ -120,8 +120,3 @@ function renderFor(channel: Channel, name: string, model: object): Rendered {
 
 /** Templates keep their structure readable; the message gets no runs of blank lines. */
 const tidy = (s: string) => s.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim()
-
-/** The topic an unsubscribe link of this delivery turns off: its first event's, or the report's. */
-export function mainTopic(topics: readonly Topic[]): Topic {
-  return topics[0] ?? 'marks'
-}
