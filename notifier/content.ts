@@ -30,16 +30,16 @@ async function loadLookups(db: Db, events: readonly DeliveryEvent[]): Promise<Lo
   }))]
   const students = [...new Set(events.flatMap((e) => (e.studentId ? [e.studentId] : [])))]
   const homeworkIds = [...new Set([...ids('homeworkId'), ...events.filter((e) => e.kind.startsWith('homework.')).map((e) => String(e.payload.entityId ?? ''))].filter(Boolean))]
-  const none = ['00000000-0000-0000-0000-000000000000']
-  const list = (a: string[]) => db(a.length ? a : none)
+  // `= any(array)` is simply false for an empty list
+  const list = (a: string[]) => db`any(${a}::uuid[])`
   const [persons, subjects, workTypes, lessons, homework, periods] = await Promise.all([
-    db<{ id: string; firstName: string }[]>`select id, first_name from persons where id in ${list(students)}`,
-    db<{ id: string; name: string }[]>`select id, name from subjects where id in ${list(ids('subjectId'))}`,
-    db<{ id: string; name: string }[]>`select id, name from work_types where id in ${list(ids('workTypeId'))}`,
-    db<{ id: string; lessonNumber: number; date: string }[]>`select id, lesson_number, date from lessons where id in ${list(ids('lessonId'))}`,
+    db<{ id: string; firstName: string }[]>`select id, first_name from persons where id = ${list(students)}`,
+    db<{ id: string; name: string }[]>`select id, name from subjects where id = ${list(ids('subjectId'))}`,
+    db<{ id: string; name: string }[]>`select id, name from work_types where id = ${list(ids('workTypeId'))}`,
+    db<{ id: string; lessonNumber: number; date: string }[]>`select id, lesson_number, date from lessons where id = ${list(ids('lessonId'))}`,
     db<{ id: string; text: string; pages: string | null; exercises: string | null }[]>`
-      select id, text, pages, exercises from homework where id in ${list(homeworkIds)} and removed_at is null`,
-    db<{ id: string; kind: string; number: number }[]>`select id, kind, number from periods where id in ${list(ids('periodId'))}`,
+      select id, text, pages, exercises from homework where id = ${list(homeworkIds)} and removed_at is null`,
+    db<{ id: string; kind: string; number: number }[]>`select id, kind, number from periods where id = ${list(ids('periodId'))}`,
   ])
   return {
     students: new Map(persons.map((p) => [p.id, p.firstName])),

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino'
 import type { Sql } from '../core/db/connect.ts'
+import { insertRows } from '../core/db/insert-rows.ts'
 import { chooseChannel, loadProfiles, type Channel, type Profile, type Topic } from '../core/notifications/preferences.ts'
 import { unsubscribeUrl } from '../core/notifications/unsubscribe.ts'
 import { localDate } from '../core/journal/time.ts'
@@ -163,12 +164,9 @@ async function fail(deps: DeliverDeps, d: Claimed, profile: Profile, events: rea
                 ${tx.json({ ...d.payload, tried: [...tried] } as never)}, ${d.id})
         returning id`
       fallback.push({ id: n!.id, channel })
-      if (evs.length) {
-        await tx`
-          insert into delivery_events ${tx(evs.map((e) => ({
-            outboxId: e.outboxId, personId: d.personId, channel, deliveryId: n!.id, studentId: e.studentId,
-          })))} on conflict do nothing`
-      }
+      await insertRows(tx, 'delivery_events', evs.map((e) => ({
+        outboxId: e.outboxId, personId: d.personId, channel, deliveryId: n!.id, studentId: e.studentId,
+      })), { onConflictDoNothing: true })
     }
   })
   deps.log.warn({ deliveryId: d.id, channel: d.channel, error }, 'delivery failed on its channel')

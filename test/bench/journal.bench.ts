@@ -25,7 +25,7 @@ import { migrate } from '../../core/db/migrate.ts'
 import { buildApp } from '../../core/http/app.ts'
 import { diary } from '../../core/journal/diary.ts'
 import { DEFAULT_WORK_TYPES } from '../../core/journal/setup.ts'
-import { ms, run, show, type Figures } from './measure.ts'
+import { benchDatabase, ms, run, show, type Figures } from './measure.ts'
 
 const DB_NAME = 'zvonok_bench_journal'
 const TZ = 'Europe/Moscow'
@@ -290,12 +290,8 @@ function planSummary(lines: string[]): string[] {
 
 // ---------------------------------------------------------------- main
 
-const serverUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-const dbUrl = new URL(serverUrl)
-dbUrl.pathname = `/${DB_NAME}`
-await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`)
-await admin.unsafe(`create database ${DB_NAME}`)
+const benchDb = await benchDatabase(DB_NAME)
+const dbUrl = new URL(benchDb.url)
 // tokens are taken once and used for the whole run: an hour outlasts it on a slow machine
 const config = testConfig({ logLevel: 'silent', databaseUrl: dbUrl.toString(), accessTokenTtl: 3600 })
 const sql = postgres(dbUrl.toString(), connectionOptions(config.databasePoolSize))
@@ -435,6 +431,5 @@ try {
 } finally {
   await app.close()
   await sql.end({ timeout: 5 })
-  await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`)
-  await admin.end({ timeout: 5 })
+  await benchDb.drop()
 }

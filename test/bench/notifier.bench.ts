@@ -33,7 +33,7 @@ import { createNotifier } from '../../notifier/worker.ts'
 import { startFakeTelegram, type SentMessage } from '../fakes/telegram-api.ts'
 import { buildJournal, type JournalFixture } from '../helpers/journal-fixture.ts'
 import { noonToday, sleep, TOKEN, waitFor } from '../helpers/notifier.ts'
-import { ms } from './measure.ts'
+import { benchDatabase, ms } from './measure.ts'
 
 const DB_NAME = 'zvonok_bench_notifier'
 const SCHOOLS = 10
@@ -61,13 +61,9 @@ const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ')
 
 // ---------------------------------------------------------------- setup
 
-const serverUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-const dbUrl = new URL(serverUrl)
-dbUrl.pathname = `/${DB_NAME}`
-await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`)
-await admin.unsafe(`create database ${DB_NAME}`)
+const benchDb = await benchDatabase(DB_NAME)
+const dbUrl = new URL(benchDb.url)
 const writerSql = postgres(dbUrl.toString(), connectionOptions(POOL))
 const workerSql = postgres(dbUrl.toString(), connectionOptions(POOL))
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 })
@@ -305,6 +301,5 @@ try {
   await redis.quit().catch(() => undefined)
   await writerSql.end({ timeout: 5 })
   await workerSql.end({ timeout: 5 })
-  await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`)
-  await admin.end({ timeout: 5 })
+  await benchDb.drop()
 }

@@ -76,3 +76,6 @@ export async function waitFor<T>(check: () => T | Promise<T>, ms = 10_000, what 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** 'YYYY-MM-DD' → '22.11', as the messages write dates */
+export const dm = (date: string) => `${date.slice(8, 10)}.${date.slice(5, 7)}`

@@ -12,7 +12,7 @@ import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp.ts'
 import { startFakeTelegram, telegramErrors, type FakeTelegram } from '../fakes/telegram-api.ts'
 import { createTestDb, type TestDb } from '../helpers/db.ts'
 import { buildJournal, linkChat, ZONE, type JournalFixture } from '../helpers/journal-fixture.ts'
-import { startTestNotifier, TOKEN, waitFor, sleep, type TestNotifier } from '../helpers/notifier.ts'
+import { dm, startTestNotifier, TOKEN, waitFor, sleep, type TestNotifier } from '../helpers/notifier.ts'
 
 let db: TestDb, sql: Sql, f: JournalFixture
 let tg: FakeTelegram, smtp: FakeSmtp, smpp: FakeSmpp, n: TestNotifier
@@ -21,7 +21,6 @@ const chatOf = (i: number) => 1000 + i
 const sentTo = (chat: number) => tg.sent.filter((m) => m.chatId === String(chat))
 /** the messages to a chat, once there is one */
 const messagesTo = (chat: number) => waitFor(() => sentTo(chat).length > 0 && sentTo(chat), 10_000, `a message to ${chat}`)
-const dm = (date: string) => `${date.slice(8, 10)}.${date.slice(5, 7)}`
 
 beforeAll(async () => {
   db = await createTestDb()

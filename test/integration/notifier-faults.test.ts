@@ -18,11 +18,10 @@ import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp.ts'
 import { startFakeTelegram, telegramErrors, type FakeTelegram } from '../fakes/telegram-api.ts'
 import { createTestDb, realServerUrl, type TestDb } from '../helpers/db.ts'
 import { buildJournal, linkChat, type JournalFixture } from '../helpers/journal-fixture.ts'
-import { sleep, startTestNotifier, TOKEN, waitFor, type TestNotifier } from '../helpers/notifier.ts'
+import { dm, sleep, startTestNotifier, TOKEN, waitFor, type TestNotifier } from '../helpers/notifier.ts'
 
 let db: TestDb, sql: Sql, f: JournalFixture, tg: FakeTelegram
 const CHAT = 7000
-const dm = (date: string) => `${date.slice(8, 10)}.${date.slice(5, 7)}`
 
 beforeAll(async () => {
   db = await createTestDb()

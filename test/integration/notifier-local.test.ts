@@ -12,7 +12,7 @@ import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp.ts'
 import { startFakeTelegram, telegramErrors, type FakeTelegram } from '../fakes/telegram-api.ts'
 import { createTestDb, type TestDb } from '../helpers/db.ts'
 import { buildJournal, linkChat, type JournalFixture } from '../helpers/journal-fixture.ts'
-import { sleep, startTestNotifier, TOKEN, waitFor, type TestNotifier } from '../helpers/notifier.ts'
+import { dm, sleep, startTestNotifier, TOKEN, waitFor, type TestNotifier } from '../helpers/notifier.ts'
 
 let db: TestDb, sql: Sql, f: JournalFixture
 let tg: FakeTelegram, smtp: FakeSmtp, n: TestNotifier
@@ -23,7 +23,6 @@ const SHARED_CHAT = 2100
 const EMAIL3 = 'mother3@example.ru'
 const sentTo = (chat: number) => tg.sent.filter((m) => m.chatId === String(chat))
 const mailsTo = (address: string) => smtp.messages.filter((m) => m.to.includes(address))
-const dm = (date: string) => `${date.slice(8, 10)}.${date.slice(5, 7)}`
 
 interface Row { status: string; attempts: number; lastError: string | null; notBefore: Date; channel: string }
 const deliveriesOf = (personId: string) =>
