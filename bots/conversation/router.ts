@@ -26,12 +26,11 @@ export async function handle(deps: BotDeps, input: Incoming): Promise<HandleResu
   const live = chat.state && (!chat.stateExpiresAt || chat.stateExpiresAt > now) ? chat.state : null
   let nextState: { state: ConversationState | null; expiresAt: Date | null } | undefined
   let selected: string | undefined
-  const childId = selected ?? chat.studentId
   const turn: Turn = {
     deps, sql, input, speaker, now,
     state: live,
     get child() {
-      const id = selected ?? childId
+      const id = selected ?? chat.studentId
       return speaker.children.find((c) => c.id === id) ?? speaker.children[0] ?? null
     },
     setState(state, ttlMinutes = DEFAULT_STATE_TTL_MINUTES) {

@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { writeAudit } from '../audit/audit.ts'
-import { createAccountFor, fullName } from '../auth/credentials.ts'
+import { createAccountFor, fullName, LINK_CODE_TTL_DAYS } from '../auth/credentials.ts'
+import { generateLinkCode, sha256 } from '../auth/tokens.ts'
 import { generatePassword, hashPassword } from '../auth/passwords.ts'
 import type { Role } from '../auth/policy.ts'
 import type { Config } from '../config/config.ts'
@@ -51,6 +52,8 @@ export interface DemoAccount {
   role: Role
   login: string
   password: string
+  /** `/start CODE` in the bot links a chat to this person */
+  telegramCode: string
   fullName: string
   personId: string
   note: string
@@ -196,7 +199,14 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7, now = new Dat
         roles: p.roles.map((r) => ({ role: r.role, schoolId, classId: r.classId ?? null })),
       })
       accountOf.set(p.row.id, accountId)
-      accounts.push({ role: p.roles[p.roles.length - 1]!.role, login, password: passwords[i]!, fullName: fullName(byId.get(p.row.id)!), personId: p.row.id, note: p.note })
+      // the bot's deep-link code, as on a credential slip: `/start CODE` links a Telegram chat
+      const telegramCode = generateLinkCode()
+      await tx`insert into link_codes (code_hash, person_id, purpose, expires_at)
+        values (${sha256(telegramCode)}, ${p.row.id}, 'telegram', now() + make_interval(days => ${LINK_CODE_TTL_DAYS}))`
+      accounts.push({
+        role: p.roles[p.roles.length - 1]!.role, login, password: passwords[i]!, telegramCode,
+        fullName: fullName(byId.get(p.row.id)!), personId: p.row.id, note: p.note,
+      })
     }
     await writeAudit(tx, {
       schoolId, actorAccountId: null, action: 'demo.seeded', entityType: 'school', entityId: schoolId,
@@ -216,6 +226,7 @@ export async function seedDemo(sql: Sql, config: Config, seed = 7, now = new Dat
   writeFileSync(credentialsFile, JSON.stringify({
     school: { id: schoolId, name: DEMO_SCHOOL_NAME, timezone: DEMO_TIMEZONE },
     howToLogIn: 'POST /v1/auth/login {"login","password"}; the initial password must be changed first (POST /v1/auth/password).',
+    howToLinkTelegram: 'send the bot /start <telegramCode> (one-time, 30 days), or open https://t.me/<bot username>?start=<telegramCode>',
     accounts,
   }, null, 2) + '\n', { mode: 0o600 })
   chmodSync(credentialsFile, 0o600) // mode above applies only when the file is new

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { verifyAudit } from '../../core/audit/audit.ts'
+import { redeemLinkCode } from '../../core/chat/index.ts'
 import { testConfig, type Config } from '../../core/config/config.ts'
 import { SUBJECTS, WEEKLY_HOURS, type SubjectKey } from '../../core/demo/curriculum.ts'
 import { DEMO_BELLS, demoCalendar, isSchoolDay, journalWindow, type DemoCalendar, type JournalWindow } from '../../core/demo/journal.ts'
@@ -162,6 +163,16 @@ describe('demo-credentials.json', () => {
     expect(creds.accounts.map((a) => a.login).sort()).toEqual(logins)
     expect(readFileSync(file(), 'utf8')).not.toMatch(/\$argon2/)
     for (const a of creds.accounts) expect(a.fullName).toMatch(/^[А-ЯЁа-яё -]+$/u)
+  })
+
+  test('each listed account has a one-time Telegram code that links a chat to its person', async () => {
+    const creds = read() as ReturnType<typeof read> & { accounts: { telegramCode: string }[] }
+    const [first, second] = creds.accounts
+    expect(first!.telegramCode).toMatch(/^[A-Z2-9]{12}$/)
+    const card = await redeemLinkCode(db.sql, first!.telegramCode, '777001')
+    expect(card?.personId).toBe(first!.personId)
+    expect(await redeemLinkCode(db.sql, first!.telegramCode, '777002')).toBeNull()
+    expect((await redeemLinkCode(db.sql, second!.telegramCode.toLowerCase(), '777002'))?.personId).toBe(second!.personId)
   })
 
   test('each listed account logs in through the API and must change its password first', async () => {
