@@ -3,6 +3,7 @@
  * who speaks and the chat's pending step, routes the input to a feature, saves the step, and
  * turns refusals into short Russian replies. An unlinked chat reaches only the linking feature.
  */
+import { reviveDeadLinks } from '../../core/chat/index.ts'
 import { AppError } from '../../core/http/errors.ts'
 import { render } from '../../core/render/render.ts'
 import { BotError, replyForAppError } from './errors.ts'
@@ -22,7 +23,11 @@ export interface HandleResult {
 export async function handle(deps: BotDeps, input: Incoming): Promise<HandleResult> {
   const now = deps.now?.() ?? new Date()
   const sql = deps.sql
-  const [chat, speaker] = await Promise.all([touchChat(sql, input.chatId, now), loadSpeaker(sql, input.chatId)])
+  const [chat, first] = await Promise.all([touchChat(sql, input.chatId, now), loadSpeaker(sql, input.chatId)])
+  // a chat whose links died (the bot was blocked) is back: it wrote to us
+  const speaker = first.persons.length === 0 && (await reviveDeadLinks(sql, input.chatId)) > 0
+    ? await loadSpeaker(sql, input.chatId)
+    : first
   const live = chat.state && (!chat.stateExpiresAt || chat.stateExpiresAt > now) ? chat.state : null
   let nextState: { state: ConversationState | null; expiresAt: Date | null } | undefined
   let selected: string | undefined

@@ -104,3 +104,17 @@ export async function noteBadCode(sql: Sql, chatId: string): Promise<void> {
 }
 
 export const MAX_BAD_CODES_PER_HOUR = 5
+
+/**
+ * The notifier marks a link dead when Telegram says the bot is blocked. A message from that
+ * chat means the person unblocked it: the dead links come back (unless already replaced).
+ */
+export async function reviveDeadLinks(sql: Sql, chatId: string): Promise<number> {
+  const revived = await sql`
+    update chat_links cl set dead_at = null, dead_reason = null
+    where cl.platform = 'telegram' and cl.chat_id = ${chatId} and cl.dead_at is not null and cl.unlinked_at is null
+      and not exists (select 1 from chat_links o where o.platform = 'telegram' and o.chat_id = cl.chat_id
+                        and o.person_id = cl.person_id and o.unlinked_at is null and o.dead_at is null)
+    returning cl.id`
+  return revived.length
+}

@@ -80,3 +80,14 @@ describe('linking a chat', () => {
     expect(audit.map((a) => a.action).sort()).toEqual(['chat.linked', 'chat.unlinked'])
   })
 })
+
+describe('a chat that blocked the bot and came back', () => {
+  it('gets its links back when it writes again', async () => {
+    await code(j.students[2]!.guardianId, 'REVIVE234567')
+    await bot.say(9010, '/start REVIVE234567')
+    await db.sql`update chat_links set dead_at = now(), dead_reason = 'Telegram 403: blocked' where chat_id = 9010`
+    const r = await bot.say(9010, '/help')
+    expect(bot.text(r)).toContain('Что умеет бот')
+    expect(await db.sql`select 1 from chat_links where chat_id = 9010 and dead_at is null and unlinked_at is null`).toHaveLength(1)
+  })
+})
