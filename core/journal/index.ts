@@ -7,9 +7,13 @@ export { EVENT_KINDS, type EventKind } from './changes.ts'
 export { diary, forecast, MIN_MARKS_FOR_FORECAST, studentDiary } from './diary.ts'
 export { classFinalMarks, removeFinalMark, setFinalMark } from './final-marks.ts'
 export { saveLessonGrid } from './grid.ts'
+export {
+  studentAbsences, studentMarks, studentPeriods, type StudentAbsence, type StudentMark, type StudentPeriod,
+} from './student-record.ts'
 export { removeHomework, setHomework } from './homework.ts'
 export {
-  cancelLesson, classLessons, generateLessons, getLessonJournal, lessonJournal, moveLesson, myLessons, patchLesson, setSubstitute,
+  cancelLesson, classAttendanceOn, classLessons, generateLessons, getLessonJournal, lessonJournal, moveLesson, myLessons, myLessonsBetween,
+  myTeaching, patchLesson, setSubstitute,
 } from './lessons.ts'
 export { addMark, changeMark, removeMark } from './marks.ts'
 export { createSubgroup, listMovements, listSubgroups, moveToSubgroup, recordMovement } from './movement.ts'
