@@ -84,6 +84,50 @@ export async function classLessons(sql: Sql, ctx: RequestContext, classId: strin
     order by l.date, l.lesson_number`
 }
 
+/** A teacher's lessons over a range (own and substituted), with the class's grade and whether homework is set: the bot's day. */
+export async function myLessonsBetween(sql: Sql, ctx: RequestContext, from: string, to: string): Promise<(LessonView & { grade: number; hasHomework: boolean })[]> {
+  if (to < from || to > addDays(from, 62)) throw errors.validation([{ path: 'to', message: 'the range is from..to, at most 62 days' }])
+  if (ctx.actor.personIds.length === 0) return []
+  return sql<(LessonView & { grade: number; hasHomework: boolean })[]>`
+    select ${LESSON_VIEW(sql)}, c.grade,
+      exists (select 1 from homework h where h.lesson_id = l.id and h.removed_at is null) as has_homework
+    from lessons l ${LESSON_JOINS(sql)}
+    where l.date between ${from} and ${to}
+      and (l.teacher_id in ${sql(ctx.actor.personIds)} or l.substitute_teacher_id in ${sql(ctx.actor.personIds)})
+    order by l.starts_at, c.grade, c.letter`
+}
+
+/** The classes and subjects a teacher is assigned to in the open school years (the bot matches free text against them). */
+export async function myTeaching(sql: Sql, ctx: RequestContext): Promise<{ classId: string; className: string; grade: number; subjectId: string; subject: string }[]> {
+  if (ctx.actor.personIds.length === 0) return []
+  return sql<{ classId: string; className: string; grade: number; subjectId: string; subject: string }[]>`
+    select c.id as class_id, c.grade || c.letter as class_name, c.grade, sj.id as subject_id, sj.name as subject
+    from teaching_assignments a join classes c on c.id = a.class_id join subjects sj on sj.id = a.subject_id
+    join academic_years y on y.id = c.academic_year_id and y.closed_at is null
+    where a.teacher_id in ${sql(ctx.actor.personIds)}
+    group by c.id, sj.id
+    order by c.grade, c.letter, sj.name`
+}
+
+/**
+ * A class's attendance entries on a date, with their ids (the class teacher confirms reasons by
+ * them): for those who read the class's journal (its class teacher, the administration).
+ */
+export async function classAttendanceOn(sql: Sql, ctx: RequestContext, classId: string, date: string) {
+  await requireClass(sql, ctx, classId, 'class.readJournal')
+  return sql<{
+    attendanceId: string; lessonId: string; lessonNumber: number; subject: string; studentId: string; lastName: string; firstName: string
+    kind: 'absent' | 'ill' | 'excused' | 'late'; reason: string | null; reasonConfirmed: boolean
+  }[]>`
+    select a.id as attendance_id, l.id as lesson_id, l.lesson_number, sj.name as subject, p.id as student_id, p.last_name, p.first_name,
+      a.kind, a.reason, a.reason_confirmed_at is not null as reason_confirmed
+    from lessons l join subjects sj on sj.id = l.subject_id
+    join attendance a on a.lesson_id = l.id and a.removed_at is null
+    join persons p on p.id = a.student_id
+    where l.class_id = ${classId} and l.date = ${date} and l.status = 'planned'
+    order by p.last_name, p.first_name, l.lesson_number`
+}
+
 // ---------------------------------------------------------------- changes
 
 const lessonRow = (db: Db, id: string) =>
