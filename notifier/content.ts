@@ -8,6 +8,10 @@ import { classAbsenceDigest, classAttendanceWeek } from '../core/notifications/a
 import type { Channel, Profile } from '../core/notifications/preferences.ts'
 import { plural, render } from '../core/render/render.ts'
 import { composeView, type DeliveryEvent, type Lookups, type MessageView } from './compose.ts'
+import { isTalk, talkView, type TalkView } from './talk.ts'
+
+/** The journal's changes folded per child, plus thread messages and announcements. */
+export type EventsView = MessageView & TalkView
 
 export type Rendered =
   | { channel: 'telegram'; html: string }
@@ -51,12 +55,33 @@ async function loadLookups(db: Db, events: readonly DeliveryEvent[]): Promise<Lo
   }
 }
 
-export async function eventsView(db: Db, events: readonly DeliveryEvent[]): Promise<MessageView> {
-  return composeView(events, await loadLookups(db, events))
+export async function eventsView(db: Db, events: readonly DeliveryEvent[]): Promise<EventsView> {
+  const journal = events.filter((e) => !isTalk(e))
+  const talk = events.filter(isTalk)
+  const [view, said] = await Promise.all([
+    composeView(journal, await loadLookups(db, journal)),
+    talk.length ? talkView(db, talk) : { messages: [], announcements: [] },
+  ])
+  return { ...view, ...said, count: view.count + said.messages.length + said.announcements.length }
+}
+
+const initials = (name: string) => {
+  const [last, ...rest] = name.split(' ')
+  return [last, rest.map((n) => `${n.charAt(0)}.`).join(' ')].filter(Boolean).join(' ')
 }
 
 /** A one-line summary for subjects and SMS: «Маша: 2 новые отметки, отсутствие». */
-function headline(view: MessageView): string {
+function headline(view: EventsView): string {
+  const talk: string[] = []
+  const [m] = view.messages
+  if (m) talk.push(view.messages.length === 1 ? `Сообщение от ${m.from === 'staff' ? initials(m.author) : m.author}` : `${view.messages.length} ${plural(view.messages.length, 'сообщение', 'сообщения', 'сообщений')}`)
+  const [a] = view.announcements
+  if (a) talk.push(a.className ? `Объявление для ${a.className}` : 'Объявление школы')
+  if (!view.children.length) return talk.join('; ')
+  return [...talk, journalHeadline(view)].join('; ')
+}
+
+function journalHeadline(view: MessageView): string {
   const parts: string[] = []
   const sum = (f: (c: MessageView['children'][number]) => number) => view.children.reduce((n, c) => n + f(c), 0)
   const marks = sum((c) => c.newMarks.length), changed = sum((c) => c.changedMarks.length + c.removedMarks.length)
@@ -78,7 +103,7 @@ export interface RenderInput {
   readonly date: string
 }
 
-export function renderEvents(view: MessageView, input: RenderInput): Rendered {
+export function renderEvents(view: EventsView, input: RenderInput): Rendered {
   const title = input.mode === 'digest' ? `Дневник за ${input.date.slice(8, 10)}.${input.date.slice(5, 7)}` : headline(view)
   const model = {
     message: view, title, headline: headline(view), digest: input.mode === 'digest', schoolName: input.profile.schoolName,

@@ -42,6 +42,8 @@ interface Entry {
   readonly studentId: string
   readonly channel: Channel
   readonly mode: 'instant' | 'digest'
+  /** set for a thread's message: it gets a delivery of its own (see below) */
+  readonly own?: string
 }
 
 async function route(
@@ -55,7 +57,12 @@ async function route(
   for (const r of recipients) {
     const profile = profiles.get(r.personId)
     const choice = profile && chooseChannel(profile, r.topic, unavailable)
-    if (choice) entries.push({ outboxId: r.event.id, personId: r.personId, studentId: r.studentId, ...choice })
+    if (!choice) continue
+    // An instant message from a thread is sent alone and at once: a reply to that Telegram
+    // message continues exactly that thread (core/messaging threadForReply), and a person
+    // waiting for an answer should not wait for a coalescing window.
+    const own = r.topic === 'messages' && choice.mode === 'instant' ? `message:${r.event.id}` : undefined
+    entries.push({ outboxId: r.event.id, personId: r.personId, studentId: r.studentId, ...choice, ...(own ? { own } : {}) })
   }
   if (!entries.length) return []
 
@@ -77,11 +84,23 @@ async function route(
   }
 
   const created: NewDelivery[] = []
+  const keyOf = (e: Entry) => e.own ? `${e.personId}|${e.channel}|${e.own}` : `${e.personId}|${e.channel}|${e.mode}`
   for (const e of entries) {
-    const k = `${e.personId}|${e.channel}|${e.mode}`
+    const k = keyOf(e)
     if (deliveryOf.has(k)) continue
     const p = profiles.get(e.personId)!
-    if (e.mode === 'digest') {
+    if (e.own) {
+      const quiet = quietUntil(p, now)
+      const notBefore = quiet ?? now
+      const [d] = await tx<{ id: string }[]>`
+        insert into deliveries (school_id, person_id, channel, mode, dedupe_key, status, not_before)
+        values (${p.schoolId}, ${p.personId}, ${e.channel}, 'instant', ${e.own}, ${quiet ? 'deferred' : 'pending'}, ${notBefore})
+        on conflict (person_id, channel, dedupe_key) where dedupe_key is not null
+        do update set updated_at = now()
+        returning id`
+      deliveryOf.set(k, d!.id)
+      created.push({ id: d!.id, channel: e.channel, notBefore })
+    } else if (e.mode === 'digest') {
       // today's digest if its time is still ahead, else tomorrow's; one per person, channel and day
       const { date, at } = nextDigestAt(p, now)
       const [d] = await tx<{ id: string }[]>`
@@ -105,7 +124,7 @@ async function route(
   }
   await insertRows(tx, 'delivery_events', entries.map((e) => ({
     outboxId: e.outboxId, personId: e.personId, channel: e.channel, studentId: e.studentId,
-    deliveryId: deliveryOf.get(`${e.personId}|${e.channel}|${e.mode}`)!,
+    deliveryId: deliveryOf.get(keyOf(e))!,
   })), { onConflictDoNothing: true })
   return created
 }

@@ -1,7 +1,9 @@
 /**
  * Which events are told, and to whom. An event about a student reaches each of the student's
  * guardians and, where enabled, the student; a class's homework reaches the families of the
- * students of the lesson. Everything else in the outbox (setup, timetable …) is not told.
+ * students of the lesson; an announcement the families of the class (or the school) as
+ * enrolled now; a thread's message exactly the persons it names (core/messaging decides:
+ * the other side of the thread, nobody when muted). Everything else (setup, timetable …) is not told.
  */
 import type { Db } from '../core/db/connect.ts'
 import { lessonStudentsQuery } from '../core/journal/access.ts'
@@ -51,8 +53,18 @@ export async function resolveRecipients(db: Db, events: readonly OutboxEvent[]):
   })
   // the students each event is about
   const aboutStudents = new Map<number, string[]>()
+  // events addressed to named persons, not to families
+  const named = new Map<number, string[]>()
   for (const { event, topic } of told) {
-    if (topic === 'homework') {
+    if (topic === 'messages') {
+      const ids = (event.payload as { recipientIds?: unknown }).recipientIds
+      if (event.studentId && Array.isArray(ids)) named.set(event.id, ids.filter((x): x is string => typeof x === 'string'))
+    } else if (topic === 'announcements') {
+      const rows = await db<{ studentId: string }[]>`
+        select e.student_id from enrolments e join classes c on c.id = e.class_id
+        where e.ended_on is null and c.school_id = ${event.schoolId} and (${event.classId}::uuid is null or c.id = ${event.classId})`
+      aboutStudents.set(event.id, rows.map((r) => r.studentId))
+    } else if (topic === 'homework') {
       const p = event.payload as { date?: string; subgroupId?: string | null }
       if (!event.classId || !p.date) continue
       const rows = await db<{ studentId: string }[]>`${lessonStudentsQuery(db, {
@@ -64,14 +76,14 @@ export async function resolveRecipients(db: Db, events: readonly OutboxEvent[]):
     }
   }
   const students = [...new Set([...aboutStudents.values()].flat())]
-  if (!students.length) return []
-  const guardians = await db<{ guardianId: string; studentId: string }[]>`
-    select guardian_id, student_id from guardianships where student_id in ${db(students)}`
+  const guardians = students.length ? await db<{ guardianId: string; studentId: string }[]>`
+    select guardian_id, student_id from guardianships where student_id in ${db(students)}` : []
   const familyOf = new Map<string, string[]>(students.map((s) => [s, [s]]))
   for (const g of guardians) familyOf.get(g.studentId)!.push(g.guardianId)
 
   const out: Recipient[] = []
   for (const { event, topic } of told) {
+    for (const personId of named.get(event.id) ?? []) out.push({ event, topic, personId, studentId: event.studentId! })
     for (const studentId of aboutStudents.get(event.id) ?? []) {
       for (const personId of familyOf.get(studentId) ?? []) out.push({ event, topic, personId, studentId })
     }

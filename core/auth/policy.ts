@@ -94,6 +94,10 @@ export type Action =
   | 'student.readDiary'
   // the notifier
   | 'school.readDeliveries'
+  // messaging
+  | 'student.listContacts'
+  | 'school.readThreads'
+  | 'announcement.publish'
 
 /** Roles that read the whole school's name cards. */
 const SCHOOL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy', 'secretary', 'teacher', 'class_teacher', 'moderator']
@@ -164,6 +168,11 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
           return hasSchoolRole(actor, MOVEMENT_RECORDERS, s)
         case 'school.readJournal':
           return hasSchoolRole(actor, JOURNAL_READERS, s)
+        case 'school.readThreads':
+          // the threads are the school's record; the head reads them, nobody else outside them
+          return hasSchoolRole(actor, ['admin', 'director'], s)
+        case 'announcement.publish':
+          return hasSchoolRole(actor, JOURNAL_MANAGERS, s)
         default:
           return false
       }
@@ -180,6 +189,9 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
           // the class teacher confirms reasons for absences (б, уп) for the whole class
           return isClassTeacherOfClass(actor, r.schoolId, r.classId)
         case 'class.manageSubgroups':
+          return hasSchoolRole(actor, JOURNAL_MANAGERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'announcement.publish':
+          // the class teacher to their class's families; the administration to any class
           return hasSchoolRole(actor, JOURNAL_MANAGERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
         default:
           return false
@@ -210,6 +222,9 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
         case 'person.readSensitive':
           return personal || hasSchoolRole(actor, SENSITIVE_READERS, r.schoolId)
         case 'student.readDiary':
+          return r.kind === 'student' && (personal || hasSchoolRole(actor, JOURNAL_READERS, r.schoolId) || isClassTeacherOf(actor, r))
+        case 'student.listContacts':
+          // whom the family may write about the child: the family itself and the administration
           return r.kind === 'student' && (personal || hasSchoolRole(actor, JOURNAL_READERS, r.schoolId) || isClassTeacherOf(actor, r))
         case 'person.writeSensitive':
           return hasSchoolRole(actor, PEOPLE_MANAGERS, r.schoolId)
