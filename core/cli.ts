@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Config } from './config/config.ts'
 import { AppError } from './http/errors.ts'
 import { verifyAudit } from './audit/audit.ts'
-import { createLogger, openAndMigrate, runApi, runWorker } from './main.ts'
+import { createLogger, openAndMigrate, runApi, runBot, runWorker } from './main.ts'
 import { seedDemo } from './demo/seed.ts'
 import { createProgress, formatSummary, importRoster, importTimetable, ImportSetupError } from './journal/import/index.ts'
 import { bootstrapSchool, isValidTimeZone } from './school/bootstrap.ts'
@@ -13,12 +13,13 @@ const HELP = `zvonok — a messaging-first school journal
 Usage: zvonok <command> [options]
 
 Process roles
-  start            all roles in one process: the API and the notifier (the bot joins when its issue lands).
-                   Runs migrations; seeds the demo school into an empty database (DEMO=off to skip).
+  start            all roles in one process: the API, the notifier and, when TELEGRAM_BOT_TOKEN is set, the
+                   Telegram bot. Runs migrations; seeds the demo school into an empty database (DEMO=off to skip).
   api              the HTTP API only (stateless; run several behind a load balancer)
   worker           the notifier: outbox → deliveries → Telegram / email / SMS (run several; with REDIS_URL
                    they share bull queues, without it each sends from the database itself)
-  bot              the Telegram bot (not part of this build yet)
+  bot              the Telegram bot alone (needs TELEGRAM_BOT_TOKEN): long polling, or with TELEGRAM_WEBHOOK_URL
+                   and TELEGRAM_WEBHOOK_SECRET a webhook at /v1/telegram/webhook on its own API server (PORT)
 
 Administration
   migrate          apply pending migrations from migrations/ and exit
@@ -36,7 +37,8 @@ Administration
                    bad row nothing is written (exit 1) unless --partial; --dry-run writes nothing.
 
 Configuration comes from the environment (see README.md): DATABASE_URL, REDIS_URL, PORT, DATA_DIR,
-JWT_SECRET, TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT, SMTP_URL, SMS_URL, PUBLIC_URL, LOG_LEVEL …
+JWT_SECRET, TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, SMTP_URL,
+SMS_URL, PUBLIC_URL, LOG_LEVEL …
 `
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -70,7 +72,7 @@ async function run(command: string, args: string[], config: Config): Promise<num
   const log = createLogger(config)
   switch (command) {
     case 'start':
-      await runApi(config, { demo: true, notifier: true })
+      await runApi(config, { demo: true, notifier: true, bot: true })
       return new Promise<number>(() => {}) // runs until a signal
     case 'api':
       await runApi(config, { demo: false })
@@ -79,8 +81,12 @@ async function run(command: string, args: string[], config: Config): Promise<num
       await runWorker(config)
       return new Promise<number>(() => {})
     case 'bot':
-      process.stderr.write(`zvonok ${command}: this role is not part of this build yet; see README.md\n`)
-      return 2
+      if (!config.telegram.token) {
+        process.stderr.write('zvonok bot: TELEGRAM_BOT_TOKEN is not set (the token from @BotFather)\n')
+        return 2
+      }
+      await runBot(config)
+      return new Promise<number>(() => {})
     case 'migrate': {
       const db = await openAndMigrate(config, log)
       await db.close()

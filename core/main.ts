@@ -12,6 +12,7 @@ import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed.ts'
 import { createProviders } from '../notifier/channels/index.ts'
 import { createNotifier, type Notifier } from '../notifier/worker.ts'
+import { createGrammyBot, setWebhook, startPolling, webhookRoutes } from '../bots/index.ts'
 
 export function createLogger(config: Config) {
   return pino(loggerOptions(config.logLevel))
@@ -53,8 +54,72 @@ export async function runWorker(config: Config): Promise<void> {
   })
 }
 
-/** `zvonok api` (the HTTP API) or `zvonok start` (the API and the notifier in one process). */
-export async function runApi(config: Config, opts: { demo: boolean; notifier?: boolean }): Promise<() => Promise<void>> {
+/**
+ * The Telegram bot on this process's database. By webhook (TELEGRAM_WEBHOOK_URL), its route
+ * joins the API server (`webhook`, for buildApp) and `start()` points Telegram at it; otherwise
+ * `start()` begins long polling. `stop()` ends polling; the route goes with the API server.
+ */
+export function prepareBot(config: Config, db: Database, log: pino.Logger) {
+  const { token, apiRoot, webhookUrl, webhookSecret } = config.telegram
+  if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set')
+  const botLog = log.child({ role: 'bot' })
+  const bot = createGrammyBot({ sql: db.sql, token, apiRoot, log: botLog })
+  const byWebhook = webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined
+  let polling: Awaited<ReturnType<typeof startPolling>> | undefined
+  return {
+    webhook: byWebhook ? webhookRoutes({ bot, secretToken: byWebhook.secret }) : undefined,
+    /** resolves once the bot is taking updates; `onFatal` hears of polling that ended for good */
+    async start(onFatal: (err: unknown) => void) {
+      if (byWebhook) {
+        await bot.init()
+        await setWebhook(bot, byWebhook.url, byWebhook.secret)
+        botLog.info({ bot: bot.botInfo.username, mode: 'webhook' }, 'the Telegram bot is taking updates')
+        return
+      }
+      polling = await startPolling(bot)
+      polling.done.catch(onFatal)
+      botLog.info({ bot: bot.botInfo.username, mode: 'polling' }, 'the Telegram bot is taking updates')
+    },
+    async stop() {
+      await polling?.stop()
+    },
+  }
+}
+
+/** `zvonok bot`: the Telegram bot alone, by long polling, or by webhook on its own API server. */
+export async function runBot(config: Config): Promise<() => Promise<void>> {
+  const log = createLogger(config)
+  const db = await openAndMigrate(config, log)
+  let runtime: ReturnType<typeof prepareBot>
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined
+  try {
+    runtime = prepareBot(config, db, log)
+    if (runtime.webhook) {
+      app = await buildApp({ config, sql: db.sql, telegramWebhook: runtime.webhook })
+      await app.listen({ host: config.host, port: config.port })
+    }
+  } catch (err) {
+    await app?.close()
+    await db.close()
+    throw err
+  }
+  const shutdown = onSignals(log, async () => {
+    await runtime.stop()
+    await app?.close()
+    await db.close()
+  })
+  await runtime.start((err) => {
+    log.error({ err }, 'the Telegram bot stopped taking updates')
+    shutdown().finally(() => process.exit(1))
+  }).catch(async (err: unknown) => {
+    await shutdown()
+    throw err
+  })
+  return shutdown
+}
+
+/** `zvonok api` (the HTTP API) or `zvonok start` (the API, the notifier and, with a token, the bot in one process). */
+export async function runApi(config: Config, opts: { demo: boolean; notifier?: boolean; bot?: boolean }): Promise<() => Promise<void>> {
   const log = createLogger(config)
   const db = await openAndMigrate(config, log)
   if (opts.demo && config.demo === 'auto') {
@@ -68,14 +133,19 @@ export async function runApi(config: Config, opts: { demo: boolean; notifier?: b
     ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined
   if (redis) await redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'Redis is not reachable yet'))
-  const app = await buildApp({ config, sql: db.sql, redis })
+  const bot = opts.bot && config.telegram.token ? prepareBot(config, db, log) : undefined
+  if (opts.bot && !bot) log.info('TELEGRAM_BOT_TOKEN is not set: the Telegram bot is off')
+  const app = await buildApp({ config, sql: db.sql, redis, telegramWebhook: bot?.webhook })
   await app.listen({ host: config.host, port: config.port })
   const notifier = opts.notifier ? startNotifier(config, db, log) : undefined
   await notifier?.start()
-  if (config.telegram.token) log.warn('TELEGRAM_BOT_TOKEN is set: notifications go to Telegram; the chat bot itself is not part of this build yet')
+  // the API keeps serving if the bot cannot start or stops polling (a revoked token): say so loudly
+  await bot?.start((err) => log.error({ err }, 'the Telegram bot stopped taking updates'))
+    .catch((err: unknown) => log.error({ err }, 'the Telegram bot could not start'))
 
   return onSignals(log, async () => {
     log.info('shutting down: no new requests, finishing those in flight')
+    await bot?.stop()
     await app.close()
     await notifier?.stop()
     await redis?.quit().catch(() => undefined)

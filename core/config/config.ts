@@ -42,6 +42,12 @@ export const envSchema = z.object({
     z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… (from @BotFather)').optional(),
   ),
   TELEGRAM_API_ROOT: z.preprocess(emptyToUndefined, z.string().url().default('https://api.telegram.org')),
+  // webhook mode: Telegram posts updates to this public https URL (…/v1/telegram/webhook) with the secret
+  TELEGRAM_WEBHOOK_URL: optionalUrl(['https:']),
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 characters of A–Z, a–z, 0–9, _ and -').optional(),
+  ),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   SMTP_FROM: z.preprocess(emptyToUndefined, z.string().default('Звонок <noreply@zvonok.local>')),
   SMS_URL: optionalUrl(['smpp:', 'smpps:', 'https:', 'http:']),
@@ -67,7 +73,14 @@ export interface Config {
   readonly jwtSecret: string
   readonly accessTokenTtl: number
   readonly refreshTokenTtl: number
-  readonly telegram: { readonly token: string | undefined; readonly apiRoot: string }
+  readonly telegram: {
+    readonly token: string | undefined
+    readonly apiRoot: string
+    /** set: the bot takes updates by webhook at this URL; unset: by long polling */
+    readonly webhookUrl?: string | undefined
+    /** Telegram sends it in X-Telegram-Bot-Api-Secret-Token; required with webhookUrl */
+    readonly webhookSecret?: string | undefined
+  }
   readonly smtpUrl: string | undefined
   readonly smtpFrom: string
   readonly smsUrl: string | undefined
@@ -93,6 +106,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // several processes share one database: they must share the secret too
   if (emptyToUndefined(env.DATABASE_URL) && !emptyToUndefined(env.JWT_SECRET))
     problems.push('JWT_SECRET: required when DATABASE_URL is set (at least 32 characters)')
+  if (emptyToUndefined(env.TELEGRAM_WEBHOOK_URL) && !emptyToUndefined(env.TELEGRAM_WEBHOOK_SECRET))
+    problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set (16–256 characters of A–Z, a–z, 0–9, _ and -)')
   if (!parsed.success || problems.length) throw new ConfigError(problems)
   const e = parsed.data
   const dataDir = path.resolve(e.DATA_DIR)
@@ -109,7 +124,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jwtSecret,
     accessTokenTtl: e.ACCESS_TOKEN_TTL,
     refreshTokenTtl: e.REFRESH_TOKEN_TTL,
-    telegram: Object.freeze({ token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT }),
+    telegram: Object.freeze({
+      token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT,
+      webhookUrl: e.TELEGRAM_WEBHOOK_URL, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+    }),
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
     smsUrl: e.SMS_URL,

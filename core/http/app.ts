@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import fastifyJwt from '@fastify/jwt'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import {
   jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
@@ -12,6 +12,7 @@ import { authRoutes } from '../auth/routes.ts'
 import type { Config } from '../config/config.ts'
 import type { Sql } from '../db/connect.ts'
 import { journalRoutes } from '../journal/routes.ts'
+import { messagingRoutes } from '../messaging/routes.ts'
 import { peopleRoutes } from '../people/routes.ts'
 import { errorHandler, sendProblem, toProblem } from './problem.ts'
 import { errors } from './errors.ts'
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly redis?: Redis | undefined
   /** where logs go (tests capture them); default stdout */
   readonly logStream?: NodeJS.WritableStream
+  /** the Telegram bot's webhook route (bots/telegram/webhook.ts), when the bot runs by webhook */
+  readonly telegramWebhook?: FastifyPluginAsync | undefined
 }
 
 declare module 'fastify' {
@@ -103,11 +106,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(authRoutes) // login and refresh are public; the rest authenticate inside
       await v1.register(unsubscribeRoutes) // public: the signed link is the authority
+      // public: Telegram's secret-token header is the authority
+      if (deps.telegramWebhook) await v1.register(deps.telegramWebhook)
       await v1.register(async (protectedScope) => {
         await protectedScope.register(authenticated)
         await protectedScope.register(peopleRoutes)
         await protectedScope.register(journalRoutes)
         await protectedScope.register(notificationRoutes)
+        await protectedScope.register(messagingRoutes)
       })
     },
     { prefix: '/v1' },

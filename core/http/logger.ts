@@ -11,7 +11,7 @@ export const REDACT_PATHS = [
   'password', 'oldPassword', 'newPassword', 'passwordHash', 'accessToken', 'refreshToken', 'token', 'secret', 'telegramCode',
   '*.password', '*.oldPassword', '*.newPassword', '*.passwordHash',
   '*.accessToken', '*.refreshToken', '*.token', '*.secret', '*.jwtSecret', '*.telegramCode',
-  'config.jwtSecret', 'config.telegram.token', 'config.databaseUrl', 'config.redisUrl', 'config.smtpUrl', 'config.smsUrl',
+  'config.jwtSecret', 'config.telegram.token', 'config.telegram.webhookSecret', 'webhookSecret', '*.webhookSecret', 'config.databaseUrl', 'config.redisUrl', 'config.smtpUrl', 'config.smsUrl',
 ]
 
 /** pino options; fastify takes them as `logger`, the CLI passes them to pino(). `stream` is for tests. */

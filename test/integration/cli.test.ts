@@ -5,6 +5,7 @@
  * commands run one after another).
  */
 import { spawn } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { fromEmbedded, type Database } from '../../core/db/connect.ts'
 import { startEmbeddedPostgres } from '../../core/db/embedded.ts'
 import { createTestDb, realServerUrl, type TestDb } from '../helpers/db.ts'
+import { startFakeTelegram } from '../fakes/telegram-api.ts'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 const JWT_SECRET = 'cli-test-secret-cli-test-secret-0123456789'
@@ -21,8 +23,14 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: stri
 
 /** Runs `node core/bin.mjs ...args` with only the given environment (plus PATH and HOME). */
 function zvonok(args: string[], env: Record<string, string | undefined>, timeoutMs = SLOW - 10_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['core/bin.mjs', ...args], {
+  return spawnZvonok(args, env, timeoutMs).done
+}
+
+/** The same, for a long-running role: the child (to signal) and its end. */
+function spawnZvonok(args: string[], env: Record<string, string | undefined>, timeoutMs = SLOW - 10_000) {
+  let child!: ReturnType<typeof spawn>
+  const done = new Promise<Run>((resolve, reject) => {
+    child = spawn(process.execPath, ['core/bin.mjs', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,10 +39,22 @@ function zvonok(args: string[], env: Record<string, string | undefined>, timeout
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+  return { child, done }
+}
+/** A port nobody listens on (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo
+      srv.close(() => resolve(port))
+    })
   })
 }
 const show = (r: Run) => `exit ${r.code} ${r.signal ?? ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
@@ -67,6 +87,20 @@ describe('without a database', () => {
     expect(r.code, show(r)).toBe(2)
     expect(r.stderr).toContain('PORT')
     expect(r.stderr).toContain('Invalid configuration')
+  })
+
+  test('bot without a token exits 2 and says what is missing', async () => {
+    const r = await zvonok(['bot'], { DATA_DIR: freshDir() })
+    expect(r.code, show(r)).toBe(2)
+    expect(r.stderr).toContain('TELEGRAM_BOT_TOKEN is not set')
+  })
+
+  test('a webhook URL without its secret is a configuration error', async () => {
+    const r = await zvonok(['bot'], {
+      DATA_DIR: freshDir(), TELEGRAM_BOT_TOKEN: '5550010:cli-test-token-abcdefghijkl', TELEGRAM_WEBHOOK_URL: 'https://bot.school.example/v1/telegram/webhook',
+    })
+    expect(r.code, show(r)).toBe(2)
+    expect(r.stderr).toContain('TELEGRAM_WEBHOOK_SECRET')
   })
 
   // Regression: an unparseable URL once escaped loadConfig as a bare TypeError (exit 1, stack trace).
@@ -172,6 +206,63 @@ describe('against a database', () => {
     expect(r.stdout).toContain('BROKEN')
     expect(r.stdout).toMatch(/seq 1\b/)
     expect(r.stdout).toContain('hash_mismatch')
+  }, SLOW)
+
+  test('bot polls Telegram, answers, and stops on SIGTERM', async () => {
+    const fake = await startFakeTelegram({ token: '5550011:cli-test-token-abcdefghijkl' })
+    try {
+      const run = spawnZvonok(['bot'], { ...env, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot })
+      fake.pushUpdate(fake.updates.command(740_001, 'start'))
+      const end = Date.now() + 60_000
+      while (!fake.sent.some((m) => m.chatId === '740001') && Date.now() < end) {
+        if (run.child.exitCode !== null) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(fake.sent.map((m) => m.chatId), fake.calls.map((c) => c.method).join(' ')).toContain('740001')
+      expect(fake.sent[0]!.text).toContain('привяжите чат')
+      // the webhook is removed before polling starts
+      const methods = fake.calls.map((c) => c.method)
+      expect(methods.indexOf('deleteWebhook')).toBeGreaterThan(-1)
+      expect(methods.indexOf('deleteWebhook')).toBeLessThan(methods.indexOf('getUpdates'))
+      run.child.kill('SIGTERM')
+      const r = await run.done
+      expect(r.code, show(r)).toBe(0)
+    } finally {
+      await fake.close()
+    }
+  }, SLOW)
+
+  test('bot by webhook: sets the webhook with its secret and takes updates on /v1/telegram/webhook', async () => {
+    const fake = await startFakeTelegram({ token: '5550012:cli-test-token-abcdefghijkl' })
+    const port = await freePort()
+    const secret = 'cli-webhook-secret-0123456789'
+    try {
+      const run = spawnZvonok(['bot'], {
+        ...env, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, PORT: String(port),
+        TELEGRAM_WEBHOOK_URL: 'https://bot.school.example/v1/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: secret,
+        LOG_LEVEL: 'debug',
+      })
+      const end = Date.now() + 60_000
+      while (!fake.webhook() && run.child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+      expect(fake.webhook(), fake.calls.map((c) => c.method).join(' ')).toEqual({ url: 'https://bot.school.example/v1/telegram/webhook', secretToken: secret })
+      const post = (token: string) => fetch(`http://127.0.0.1:${port}/v1/telegram/webhook`, {
+        method: 'POST', body: JSON.stringify(fake.updates.command(740_002, 'start')),
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token },
+      })
+      expect((await post('not-the-secret-0123456789')).status).toBe(401)
+      expect((await post(secret)).status).toBe(200)
+      expect(fake.sent.map((m) => m.chatId)).toEqual(['740002'])
+      expect(fake.calls.some((c) => c.method === 'getUpdates')).toBe(false)
+      run.child.kill('SIGTERM')
+      const r = await run.done
+      expect(r.code, show(r)).toBe(0)
+      // the secrets never reach the log, which did record the requests and the update
+      expect(r.stdout).toContain('"updateId"')
+      expect(r.stdout + r.stderr).not.toContain(secret)
+      expect(r.stdout + r.stderr).not.toContain(fake.token!.split(':')[1])
+    } finally {
+      await fake.close()
+    }
   }, SLOW)
 
   test('audit without verify is a usage error', async () => {

@@ -192,3 +192,22 @@ describe('the returned config is frozen', () => {
     expect(() => { (c as { port: number }).port = 1 }).toThrow(TypeError)
   })
 })
+
+describe('the Telegram webhook', () => {
+  const URL_OK = 'https://bot.school.example/v1/telegram/webhook'
+  const SECRET_OK = 'webhook_secret-0123456789'
+
+  test('is off by default and taken as given', () => {
+    expect(loadConfig({ DATA_DIR: freshDir() }).telegram).toMatchObject({ webhookUrl: undefined, webhookSecret: undefined })
+    const c = loadConfig({ DATA_DIR: freshDir(), TELEGRAM_WEBHOOK_URL: URL_OK, TELEGRAM_WEBHOOK_SECRET: SECRET_OK })
+    expect(c.telegram).toMatchObject({ webhookUrl: URL_OK, webhookSecret: SECRET_OK })
+  })
+
+  test('needs a public https URL and, with it, a secret of 16–256 safe characters', () => {
+    expect(named(configError({ DATA_DIR: freshDir(), TELEGRAM_WEBHOOK_URL: 'http://bot.school.example/hook', TELEGRAM_WEBHOOK_SECRET: SECRET_OK }), 'TELEGRAM_WEBHOOK_URL')).toBe(true)
+    expect(named(configError({ DATA_DIR: freshDir(), TELEGRAM_WEBHOOK_URL: URL_OK }), 'TELEGRAM_WEBHOOK_SECRET')).toBe(true)
+    for (const bad of ['short-secret', 'has spaces in the secret', 'x'.repeat(257), 'кириллица-0123456789'])
+      expect(named(configError({ DATA_DIR: freshDir(), TELEGRAM_WEBHOOK_URL: URL_OK, TELEGRAM_WEBHOOK_SECRET: bad }), 'TELEGRAM_WEBHOOK_SECRET'), bad).toBe(true)
+    expect(loadConfig({ DATA_DIR: freshDir(), TELEGRAM_WEBHOOK_URL: URL_OK, TELEGRAM_WEBHOOK_SECRET: 'A'.repeat(16) }).telegram.webhookSecret).toHaveLength(16)
+  })
+})

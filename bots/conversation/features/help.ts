@@ -11,6 +11,7 @@ async function helpReply(turn: Turn): Promise<Reply[]> {
       severalChildren: s.children.length > 1,
       teacher: hasRole(s, 'teacher'),
       classTeacher: classTeacherOf(s).length > 0,
+      announcer: classTeacherOf(s).length > 0 || (['admin', 'director', 'deputy'] as const).some((r) => hasRole(s, r)),
     },
   }]
 }
