@@ -17,6 +17,7 @@
  *
  * A rejected sendMessage is never recorded in `sent`. getMe is answered by default.
  */
+import { randomInt } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -244,7 +245,9 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
   const holds: Array<{ method: string; chatId: string; released: Promise<void> }> = []
 
   const queue: FakeUpdate[] = []
-  let nextUpdateId = 700000001
+  // Telegram's update ids start anywhere; two fakes for one bot token must not repeat them
+  // (the bot remembers handled ids per bot in bot_updates)
+  let nextUpdateId = 1 + randomInt(1, 2_000_000) * 1000
   let nextQueryId = 1
   // the long poll in progress (Telegram serves one at a time)
   let waiter: { offset: number; max: number; wake: (r: FakeResponse) => void } | undefined
