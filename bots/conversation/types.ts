@@ -53,14 +53,8 @@ export interface Reply {
   readonly files?: readonly ChatFile[] | undefined
 }
 
-/** A reply made ready for a platform: HTML text (Telegram's subset) and keyboards. */
-export interface Outgoing {
-  readonly html: string
-  readonly buttons?: readonly (readonly Button[])[] | undefined
-  readonly askContact?: boolean | undefined
-  readonly edit?: boolean | undefined
-  readonly files?: readonly ChatFile[] | undefined
-}
+/** A reply made ready for a platform: HTML text (Telegram's subset) instead of template and view. */
+export type Outgoing = Omit<Reply, 'template' | 'view'> & { readonly html: string }
 
 export interface LinkedPerson {
   readonly id: string
