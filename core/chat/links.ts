@@ -95,7 +95,7 @@ export async function unlinkChat(sql: Sql, chatId: string, personIds?: readonly 
   })
 }
 
-/** Counts a failed code for a chat; true when the chat may still try (5 wrong codes an hour). */
+/** Counts a failed code for a chat (the count restarts after an hour without one). */
 export async function noteBadCode(sql: Sql, chatId: string): Promise<void> {
   await sql`
     update bot_chats set bad_codes = case when bad_codes_at > now() - interval '1 hour' then bad_codes + 1 else 1 end,
