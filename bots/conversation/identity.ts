@@ -5,46 +5,14 @@
  */
 import type { Actor, RoleGrant } from '../../core/auth/policy.ts'
 import type { Db } from '../../core/db/connect.ts'
-import type { Child, LinkedPerson, Speaker } from './types.ts'
-
-interface Row {
-  persons: (LinkedPerson & { accountId: string | null; locked: boolean })[]
-  accounts: { accountId: string; personIds: string[]; roles: { role: RoleGrant['role']; schoolId: string | null; classId: string | null }[] }[]
-  children: Child[]
-}
+import { chatIdentity } from '../../core/chat/index.ts'
+import type { Speaker } from './types.ts'
 
 export async function loadSpeaker(db: Db, chatId: string): Promise<Speaker> {
-  const [row] = await db<Row[]>`
-    with linked as (
-      select p.id, p.kind, p.school_id, s.timezone, p.last_name, p.first_name, p.middle_name
-      from chat_links cl join persons p on p.id = cl.person_id join schools s on s.id = p.school_id
-      where cl.platform = 'telegram' and cl.chat_id = ${chatId} and cl.unlinked_at is null and cl.dead_at is null),
-    accs as (
-      select distinct a.id from linked l join account_persons ap on ap.person_id = l.id
-      join accounts a on a.id = ap.account_id where a.locked_at is null),
-    kids as (
-      select st.id, st.school_id, sc.timezone, st.first_name, st.last_name, c.id as class_id,
-        case when c.id is null then null else c.grade || c.letter end as class_name, c.grade
-      from persons st join schools sc on sc.id = st.school_id
-      left join enrolments e on e.student_id = st.id and e.ended_on is null
-      left join classes c on c.id = e.class_id
-      where st.kind = 'student' and (st.id in (select id from linked)
-        or st.id in (select g.student_id from guardianships g where g.guardian_id in (select id from linked))))
-    select
-      coalesce((select json_agg(json_build_object('id', l.id, 'kind', l.kind, 'schoolId', l.school_id, 'timezone', l.timezone,
-          'lastName', l.last_name, 'firstName', l.first_name, 'middleName', l.middle_name,
-          'accountId', (select ap.account_id from account_persons ap join accounts a on a.id = ap.account_id
-                        where ap.person_id = l.id and a.locked_at is null)) order by l.kind, l.last_name) from linked l), '[]') as persons,
-      coalesce((select json_agg(json_build_object('accountId', a.id,
-          'personIds', (select array_agg(person_id) from account_persons where account_id = a.id),
-          'roles', coalesce((select json_agg(json_build_object('role', r.role, 'schoolId', r.school_id, 'classId', r.class_id))
-                    from account_roles r where r.account_id = a.id), '[]'))) from accs a), '[]') as accounts,
-      coalesce((select json_agg(k order by k.grade nulls last, k."className", k."lastName", k."firstName")
-        from (select id, school_id as "schoolId", timezone, first_name as "firstName", last_name as "lastName",
-                     class_id as "classId", class_name as "className", grade from kids) k), '[]') as children`
-  const persons = row!.persons.map(({ accountId: _a, locked: _l, ...p }) => p)
-  const staff = row!.persons.find((p) => p.kind === 'staff') ?? null
-  const accounts = row!.accounts
+  const row = await chatIdentity(db, chatId)
+  const persons = row.persons.map(({ accountId: _a, ...p }) => p)
+  const staff = row.persons.find((p) => p.kind === 'staff') ?? null
+  const accounts = row.accounts
   let actor: Actor | null = null
   if (accounts.length) {
     const main = accounts.find((a) => staff?.accountId && a.accountId === staff.accountId) ?? accounts[0]!
@@ -58,7 +26,7 @@ export async function loadSpeaker(db: Db, chatId: string): Promise<Speaker> {
   return {
     chatId,
     persons,
-    children: row!.children,
+    children: row.children,
     staff: staff ? persons.find((p) => p.id === staff.id)! : null,
     actor,
   }

@@ -105,6 +105,14 @@ export async function noteBadCode(sql: Sql, chatId: string): Promise<void> {
 
 export const MAX_BAD_CODES_PER_HOUR = 5
 
+/** True when the chat gave MAX_BAD_CODES_PER_HOUR wrong codes within the last hour. */
+export async function tooManyBadCodes(sql: Sql, chatId: string): Promise<boolean> {
+  const [row] = await sql<{ blocked: boolean }[]>`
+    select bad_codes >= ${MAX_BAD_CODES_PER_HOUR} and coalesce(bad_codes_at > now() - interval '1 hour', false) as blocked
+    from bot_chats where platform = 'telegram' and chat_id = ${chatId}`
+  return row?.blocked ?? false
+}
+
 /**
  * The notifier marks a link dead when Telegram says the bot is blocked. A message from that
  * chat means the person unblocked it: the dead links come back (unless already replaced).

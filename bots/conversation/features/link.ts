@@ -3,7 +3,7 @@
  * `/unlink`. An unlinked chat is told how to link and nothing else.
  */
 import {
-  linkByPhone, MAX_BAD_CODES_PER_HOUR, noteBadCode, redeemLinkCode, unlinkChat, type LinkedCard,
+  linkByPhone, noteBadCode, redeemLinkCode, tooManyBadCodes, unlinkChat, type LinkedCard,
 } from '../../../core/chat/index.ts'
 import type { Feature, Reply, Turn } from '../types.ts'
 
@@ -28,10 +28,7 @@ async function start(turn: Turn): Promise<Reply[]> {
     if (turn.speaker.persons.length) return [{ template: 'welcome', view: { names: turn.speaker.persons.map((p) => p.firstName) } }]
     return [explain()]
   }
-  const [row] = await turn.sql<{ badCodes: number; recent: boolean }[]>`
-    select bad_codes, coalesce(bad_codes_at > now() - interval '1 hour', false) as recent
-    from bot_chats where platform = 'telegram' and chat_id = ${turn.input.chatId}`
-  if (row?.recent && row.badCodes >= MAX_BAD_CODES_PER_HOUR) return [explain({ tooMany: true })]
+  if (await tooManyBadCodes(turn.sql, turn.input.chatId)) return [explain({ tooMany: true })]
   const card = await redeemLinkCode(turn.sql, code, turn.input.chatId)
   if (!card) {
     await noteBadCode(turn.sql, turn.input.chatId)
