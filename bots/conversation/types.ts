@@ -3,6 +3,7 @@
  * where), and what goes out (replies as view models, rendered from templates/bot/).
  */
 import type { Actor } from '../../core/auth/policy.ts'
+import type { ChatChild, ChatPerson } from '../../core/chat/index.ts'
 import type { Sql } from '../../core/db/connect.ts'
 import type { RequestContext } from '../../core/people/service.ts'
 
@@ -56,27 +57,11 @@ export interface Reply {
 /** A reply made ready for a platform: HTML text (Telegram's subset) instead of template and view. */
 export type Outgoing = Omit<Reply, 'template' | 'view'> & { readonly html: string }
 
-export interface LinkedPerson {
-  readonly id: string
-  readonly kind: 'student' | 'guardian' | 'staff'
-  readonly schoolId: string
-  readonly timezone: string
-  readonly lastName: string
-  readonly firstName: string
-  readonly middleName: string | null
-}
+/** A person linked to the chat (core's chat identity, without the account). */
+export type LinkedPerson = Omit<ChatPerson, 'accountId'>
 
 /** A student whose diary the chat reads: a guardian's child, or the student themself. */
-export interface Child {
-  readonly id: string
-  readonly schoolId: string
-  readonly timezone: string
-  readonly firstName: string
-  readonly lastName: string
-  readonly classId: string | null
-  readonly className: string | null
-  readonly grade: number | null
-}
+export type Child = ChatChild
 
 /** Who speaks from a chat: the live linked persons and what they may do. */
 export interface Speaker {

@@ -27,6 +27,19 @@ export function forecast(average: number | null, count: number): number | null {
   return 2
 }
 
+/** A diary lesson row, as the lessons statement returns it. */
+export interface DiaryMark { id: string; value: number | null; passed: boolean | null; workType: string; weight: number; comment: string | null }
+export interface DiaryAttachment { name: string; ref: string }
+export interface DiaryLesson {
+  lessonId: string; date: string; lessonNumber: number; startsAt: Date; endsAt: Date; subjectId: string; subject: string
+  topic: string | null; status: 'planned' | 'cancelled'; room: string | null; teacher: string; substitute: string | null
+  homework: { text: string; pages: string | null; exercises: string | null; attachments: DiaryAttachment[]; dueOn: string | null } | null
+  homeworkDue: { text: string; pages: string | null; exercises: string | null; givenOn: string }[]
+  marks: DiaryMark[]
+  attendance: { kind: 'absent' | 'ill' | 'excused' | 'late'; reason: string | null; confirmed: boolean } | null
+}
+export interface DiaryDay { date: string; lessons: DiaryLesson[] }
+
 export async function studentDiary(sql: Sql, ctx: RequestContext, studentId: string, from: string, to: string) {
   if (to < from || to > addDays(from, MAX_RANGE_DAYS))
     throw errors.validation([{ path: 'to', message: `the range is from..to, at most ${MAX_RANGE_DAYS} days` }])
@@ -37,31 +50,8 @@ export async function studentDiary(sql: Sql, ctx: RequestContext, studentId: str
 
 /** The read model itself, without the access check (the bots call it after their own). */
 export async function diary(sql: Sql, studentId: string, from: string, to: string) {
-  const [lessons, periods] = await Promise.all([
-    sql<{ date: string; lessonId: string }[]>`
-      select l.id as lesson_id, l.date, l.lesson_number, l.starts_at, l.ends_at, l.subject_id, sj.name as subject, l.topic, l.status, l.room,
-        concat_ws(' ', t.last_name, t.first_name, t.middle_name) as teacher,
-        case when st.id is null then null else concat_ws(' ', st.last_name, st.first_name, st.middle_name) end as substitute,
-        (select json_build_object('text', h.text, 'pages', h.pages, 'exercises', h.exercises, 'attachments', h.attachments, 'dueOn', h.due_on)
-           from homework h where h.lesson_id = l.id and h.removed_at is null) as homework,
-        coalesce((select json_agg(json_build_object('text', h.text, 'pages', h.pages, 'exercises', h.exercises, 'givenOn', gl.date))
-           from homework h join lessons gl on gl.id = h.lesson_id where h.due_lesson_id = l.id and h.removed_at is null), '[]') as homework_due,
-        coalesce((select json_agg(json_build_object('id', m.id, 'value', m.value, 'passed', m.passed, 'workType', w.name,
-                    'weight', m.weight, 'comment', m.comment) order by m.entered_at, m.id)
-           from marks m join work_types w on w.id = m.work_type_id
-           where m.student_id = ${studentId} and m.lesson_id = l.id and m.removed_at is null), '[]') as marks,
-        (select json_build_object('kind', a.kind, 'reason', a.reason, 'confirmed', a.reason_confirmed_at is not null)
-           from attendance a where a.student_id = ${studentId} and a.lesson_id = l.id and a.removed_at is null) as attendance
-      from enrolments e
-      join lessons l on l.class_id = e.class_id and l.date between greatest(e.started_on, ${from}::date) and least(coalesce(e.ended_on, ${to}::date), ${to}::date)
-      join subjects sj on sj.id = l.subject_id
-      join persons t on t.id = l.teacher_id
-      left join persons st on st.id = l.substitute_teacher_id
-      where e.student_id = ${studentId} and e.started_on <= ${to} and (e.ended_on is null or e.ended_on >= ${from})
-        and (l.subgroup_id is null or exists (
-          select 1 from subgroup_members sm where sm.subgroup_id = l.subgroup_id and sm.student_id = ${studentId}
-            and sm.started_on <= l.date and (sm.ended_on is null or sm.ended_on >= l.date)))
-      order by l.date, l.lesson_number, sj.name`,
+  const [days, periods] = await Promise.all([
+    diaryDays(sql, studentId, from, to),
     sql<{ periodId: string; kind: string; number: number; startsOn: string; endsOn: string; subjects: { subjectId: string; subject: string; markCount: number; average: number | null; finalMark: unknown }[] }[]>`
       with student_periods as (
         select distinct p.id, p.kind, p.number, p.starts_on, p.ends_on
@@ -92,12 +82,6 @@ export async function diary(sql: Sql, studentId: string, from: string, to: strin
           left join finals fm on fm.period_id = sp.id and fm.subject_id = s.subject_id), '[]') as subjects
       from student_periods sp order by sp.starts_on`,
   ])
-  const days: { date: string; lessons: (typeof lessons)[number][] }[] = []
-  for (const l of lessons) {
-    const last = days[days.length - 1]
-    if (last?.date === l.date) last.lessons.push(l)
-    else days.push({ date: l.date, lessons: [l] })
-  }
   return {
     studentId, from, to, days,
     periods: periods.map((p) => ({
@@ -105,4 +89,39 @@ export async function diary(sql: Sql, studentId: string, from: string, to: strin
       subjects: p.subjects.map((s) => ({ ...s, forecast: forecast(s.average, s.markCount) })),
     })),
   }
+}
+
+/** The days alone (one statement): what the bot's day and week views need, without the period summaries. */
+export async function diaryDays(sql: Sql, studentId: string, from: string, to: string): Promise<DiaryDay[]> {
+  const lessons = await sql<DiaryLesson[]>`
+      select l.id as lesson_id, l.date, l.lesson_number, l.starts_at, l.ends_at, l.subject_id, sj.name as subject, l.topic, l.status, l.room,
+        concat_ws(' ', t.last_name, t.first_name, t.middle_name) as teacher,
+        case when st.id is null then null else concat_ws(' ', st.last_name, st.first_name, st.middle_name) end as substitute,
+        (select json_build_object('text', h.text, 'pages', h.pages, 'exercises', h.exercises, 'attachments', h.attachments, 'dueOn', h.due_on)
+           from homework h where h.lesson_id = l.id and h.removed_at is null) as homework,
+        coalesce((select json_agg(json_build_object('text', h.text, 'pages', h.pages, 'exercises', h.exercises, 'givenOn', gl.date))
+           from homework h join lessons gl on gl.id = h.lesson_id where h.due_lesson_id = l.id and h.removed_at is null), '[]') as homework_due,
+        coalesce((select json_agg(json_build_object('id', m.id, 'value', m.value, 'passed', m.passed, 'workType', w.name,
+                    'weight', m.weight, 'comment', m.comment) order by m.entered_at, m.id)
+           from marks m join work_types w on w.id = m.work_type_id
+           where m.student_id = ${studentId} and m.lesson_id = l.id and m.removed_at is null), '[]') as marks,
+        (select json_build_object('kind', a.kind, 'reason', a.reason, 'confirmed', a.reason_confirmed_at is not null)
+           from attendance a where a.student_id = ${studentId} and a.lesson_id = l.id and a.removed_at is null) as attendance
+      from enrolments e
+      join lessons l on l.class_id = e.class_id and l.date between greatest(e.started_on, ${from}::date) and least(coalesce(e.ended_on, ${to}::date), ${to}::date)
+      join subjects sj on sj.id = l.subject_id
+      join persons t on t.id = l.teacher_id
+      left join persons st on st.id = l.substitute_teacher_id
+      where e.student_id = ${studentId} and e.started_on <= ${to} and (e.ended_on is null or e.ended_on >= ${from})
+        and (l.subgroup_id is null or exists (
+          select 1 from subgroup_members sm where sm.subgroup_id = l.subgroup_id and sm.student_id = ${studentId}
+            and sm.started_on <= l.date and (sm.ended_on is null or sm.ended_on >= l.date)))
+      order by l.date, l.lesson_number, sj.name`
+  const days: DiaryDay[] = []
+  for (const l of lessons) {
+    const last = days[days.length - 1]
+    if (last?.date === l.date) last.lessons.push(l)
+    else days.push({ date: l.date, lessons: [l] })
+  }
+  return days
 }

@@ -4,7 +4,10 @@
  */
 export { confirmAttendanceReason, setAttendance } from './attendance.ts'
 export { EVENT_KINDS, type EventKind } from './changes.ts'
-export { diary, forecast, MIN_MARKS_FOR_FORECAST, studentDiary } from './diary.ts'
+export {
+  diary, diaryDays, forecast, MIN_MARKS_FOR_FORECAST, studentDiary,
+  type DiaryAttachment, type DiaryDay, type DiaryLesson, type DiaryMark,
+} from './diary.ts'
 export { classFinalMarks, removeFinalMark, setFinalMark } from './final-marks.ts'
 export { saveLessonGrid } from './grid.ts'
 export {

@@ -119,7 +119,7 @@ describe.each([
     const lessonId = await yesterday(1)
     const [lesson] = await sql<{ date: string }[]>`select date from lessons where id = ${lessonId}`
     const d = await diary(sql, j.students[0]!.id, lesson!.date, lesson!.date)
-    const shown = d.days[0]!.lessons.find((l) => l.lessonId === lessonId) as unknown as { homework: { text: string; pages: string; exercises: string } }
+    const shown = d.days[0]!.lessons.find((l) => l.lessonId === lessonId)!
     expect(shown.homework).toMatchObject({ text: '§12 №3–5, стр. 45', pages: '45', exercises: '3–5' })
   })
 

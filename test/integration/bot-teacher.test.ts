@@ -45,7 +45,7 @@ describe('homework by free text', () => {
     expect(saved[0]!.edit).toBe(true)
 
     const d = await diary(db.sql, j.students[0]!.id, j.today, j.today)
-    const lessons = d.days[0]!.lessons as unknown as { lessonId: string; homework: { text: string; pages: string; exercises: string } | null }[]
+    const lessons = d.days[0]!.lessons
     const byId = new Map(lessons.map((l) => [l.lessonId, l]))
     expect(byId.get(await j.lesson(0, 1))!.homework).toMatchObject({ text: '§12 №3–5, стр. 45', pages: '45', exercises: '3–5' })
     expect(byId.get(await j.lesson(0, 2))!.homework).toBeNull()

@@ -1,52 +1,19 @@
 /**
  * What the family commands share: the children the chat may read (the speaker's children list
- * IS the access check — nothing else is ever read), the child's local today, the diary typed
- * for the bot, the current period, and the labels of marks and absences.
+ * IS the access check — nothing else is ever read), the child's local today, the diary's days, the current period, and the labels of marks and absences.
  */
-import { diary, localDate } from '../../../../core/journal/index.ts'
-import type { StudentPeriod } from '../../../../core/journal/index.ts'
+import { diaryDays, localDate } from '../../../../core/journal/index.ts'
+import type { DiaryAttachment, DiaryDay, DiaryLesson, StudentPeriod } from '../../../../core/journal/index.ts'
 import { BotError } from '../../errors.ts'
 import type { Button, Child, Turn } from '../../types.ts'
 
-export interface DiaryMark {
-  id: string
-  value: number | null
-  passed: boolean | null
-  workType: string
-  weight: number
-  comment: string | null
-}
+export type { DiaryDay, DiaryLesson, DiaryMark } from '../../../../core/journal/index.ts'
+export type Attachment = DiaryAttachment
+export type AttendanceKind = NonNullable<DiaryLesson['attendance']>['kind']
 
-export interface Attachment {
-  name: string
-  ref: string
-}
-
-export interface DiaryLesson {
-  lessonId: string
-  date: string
-  lessonNumber: number
-  subjectId: string
-  subject: string
-  topic: string | null
-  status: 'planned' | 'cancelled'
-  homework: { text: string; pages: string | null; exercises: string | null; attachments: Attachment[]; dueOn: string | null } | null
-  homeworkDue: { text: string; pages: string | null; exercises: string | null; givenOn: string }[]
-  marks: DiaryMark[]
-  attendance: { kind: AttendanceKind; reason: string | null; confirmed: boolean } | null
-}
-
-export interface DiaryDay {
-  date: string
-  lessons: DiaryLesson[]
-}
-
-export type AttendanceKind = 'absent' | 'ill' | 'excused' | 'late'
-
-/** The diary's days (the read model types only its keys; these are its rows' fields). */
-export async function readDays(turn: Turn, child: Child, from: string, to: string): Promise<DiaryDay[]> {
-  const d = await diary(turn.sql, child.id, from, to)
-  return d.days as unknown as DiaryDay[]
+/** The diary's days for a child (one statement: no period summaries). */
+export function readDays(turn: Turn, child: Child, from: string, to: string): Promise<DiaryDay[]> {
+  return diaryDays(turn.sql, child.id, from, to)
 }
 
 /** The chat's children, or a short reply when no student is linked to it. */
