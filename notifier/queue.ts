@@ -38,6 +38,9 @@ export function bullTransport(
     ...(Number.isFinite(limitOf(channel, limits)) ? { limiter: { max: limitOf(channel, limits), duration: 1000 } } : {}),
     settings: {
       backoffStrategies: { delivery: (_attempts: number, err: Error) => (err instanceof RetryLater ? err.retryAfterMs : 1000) },
+      // a dead worker's active jobs come back once their lock lapses: 10 s, not bull's 30 s (a live
+      // worker renews the lock every 5 s however long a send takes), checked every 5 s
+      lockDuration: 10_000,
       stalledInterval: 5_000,
     },
     defaultJobOptions: { attempts: 1_000, backoff: { type: 'delivery' }, removeOnComplete: true, removeOnFail: true },
