@@ -16,8 +16,19 @@
  * test reads the latest text and its inline keyboard with `lastMessage(chatId)`.
  *
  * A rejected sendMessage is never recorded in `sent`. getMe is answered by default.
+ *
+ * Supergroups (negative ids, like -1001234567890): `tg.group(id)` is the group's state, which the
+ * group builders (`groupMessage`, `joinRequest`, `chatMember`…) and the bot's moderation calls
+ * (deleteMessage, restrictChatMember, banChatMember, approveChatJoinRequest, getChatMember…)
+ * change, answering with the Bot API's shapes and errors; every message in a group, the people's
+ * and the bot's, is kept in `group(id).messages`. The bot must be in the group with the rights a
+ * call needs (an administrator by default), else the call fails as on Telegram.
+ *
+ * Like Telegram, getUpdates and setWebhook remember `allowed_updates`: an update of a kind the
+ * bot did not ask for is never delivered (it lands in `dropped`); without the parameter, every
+ * kind but chat_member.
  */
-import { randomInt } from 'node:crypto'
+import { randomBytes, randomInt } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -76,9 +87,17 @@ export interface BotMessage {
 
 // minimal Bot API objects, as the fake builds them
 type TgUser = { id: number; is_bot: boolean; first_name: string; username?: string }
-type TgChat = { id: number; type: 'private' | 'group' | 'supergroup'; first_name?: string; title?: string }
+type TgChat = { id: number; type: 'private' | 'group' | 'supergroup'; first_name?: string; title?: string; is_forum?: boolean }
 type TgMessage = { message_id: number; date: number; chat: TgChat; from?: TgUser; [k: string]: unknown }
-export type FakeUpdate = { update_id: number; message?: TgMessage; callback_query?: Record<string, unknown> }
+export type FakeUpdate = {
+  update_id: number
+  message?: TgMessage
+  edited_message?: TgMessage
+  callback_query?: Record<string, unknown>
+  chat_join_request?: Record<string, unknown>
+  chat_member?: Record<string, unknown>
+  my_chat_member?: Record<string, unknown>
+}
 
 export type MethodHandler = (params: Record<string, unknown>) => unknown
 
@@ -92,6 +111,79 @@ export interface UpdateBuilders {
   photo(chatId: number, fileId: string, caption?: string): FakeUpdate
   document(chatId: number, fileId: string, caption?: string, fileName?: string): FakeUpdate
   reply(chatId: number, text: string, replyToMessageId: number): FakeUpdate
+
+  // --- a supergroup (negative id); a person who writes there becomes a 'member' if unknown
+  /** a person's message in a group; `threadId` for a forum topic (sets message_thread_id and is_topic_message) */
+  groupMessage(groupId: number, userId: number, text: string, opts?: {
+    threadId?: number; firstName?: string
+    /** a message id in that group: reply_to_message is filled from the group's messages */
+    replyTo?: number
+    entities?: object[]
+  }): FakeUpdate
+  /** `/name args` in a group, with a bot_command entity; `mention` adds @bot */
+  groupCommand(groupId: number, userId: number, name: string, args?: string, opts?: {
+    replyTo?: number; threadId?: number; mention?: boolean; firstName?: string
+  }): FakeUpdate
+  /** the author edits their group message (an edited_message update) */
+  groupEdit(groupId: number, messageId: number, newText: string): FakeUpdate
+  /** a photo with a caption in a group */
+  groupPhoto(groupId: number, userId: number, fileId: string, caption?: string, opts?: { threadId?: number }): FakeUpdate
+  /** a chat_join_request (user_chat_id = userId), through `inviteLink` when given (one the bot created) */
+  joinRequest(groupId: number, userId: number, opts?: { firstName?: string; inviteLink?: string }): FakeUpdate
+  /** chat_member: the member's status goes from → to ('member' | 'left' | 'kicked' | 'restricted' | 'administrator') */
+  chatMember(groupId: number, userId: number, from: string, to: string): FakeUpdate
+  /** my_chat_member: byUserId changed the bot's status (to 'administrator' with `rights`, or 'member', 'left', 'kicked') */
+  myChatMember(groupId: number, byUserId: number, from: string, to: string, rights?: Record<string, boolean>): FakeUpdate
+}
+
+/** A person in a group, as Telegram would report them. */
+export interface GroupMember {
+  /** 'member' | 'restricted' | 'kicked' | 'left' | 'administrator' | 'creator' */
+  status: string
+  /** restricted or banned until (unix seconds, as the bot sent it); none: for ever */
+  untilDate?: number
+  /** a restricted member's ChatPermissions, every field present */
+  permissions?: Record<string, boolean>
+  /** false for a restricted person who is not in the group (Telegram keeps restrictions of non-members) */
+  isMember?: boolean
+}
+
+/** A message in a group, a person's or the bot's. */
+export interface GroupMessage {
+  readonly messageId: number
+  readonly fromId: number
+  /** the text, or a photo's caption */
+  text: string
+  readonly threadId?: number
+  deleted: boolean
+  readonly byBot: boolean
+  readonly kind: 'text' | 'photo' | 'document'
+  readonly fileId?: string
+  /** the message it replies to */
+  readonly replyTo?: number
+  readonly date: number
+}
+
+/** The bot's own status and administrator rights in a group (can_delete_messages…). */
+export type BotRights = { status: string; [right: string]: string | boolean }
+
+/** A supergroup as the fake keeps it: the builders and the bot's calls change it, tests read it. */
+export interface FakeGroup {
+  readonly id: number
+  title: string
+  isForum: boolean
+  /** user id → their status */
+  members: Map<number, GroupMember>
+  /** join requests waiting: user ids */
+  pendingRequests: Set<number>
+  /** message ids the bot deleted, in order */
+  deleted: number[]
+  /** the group's messages, oldest first; deleted ones stay with deleted = true */
+  messages: GroupMessage[]
+  /** what getChatMember answers for the bot; default an administrator that can delete, restrict, invite and pin */
+  botRights: BotRights
+  /** the links createChatInviteLink made, in order */
+  inviteLinks: Array<{ link: string; name: string | undefined; createsJoinRequest: boolean }>
 }
 
 export interface FakeTelegram {
@@ -128,6 +220,12 @@ export interface FakeTelegram {
   /** the bot's messages in a chat, oldest first */
   messages(chatId: number | string): BotMessage[]
   lastMessage(chatId: number | string): BotMessage | undefined
+  /** a supergroup's state, created on first use (title 'Класс', not a forum); opts update it */
+  group(groupId: number, opts?: { title?: string; isForum?: boolean }): FakeGroup
+  /** whether the person may write in the group now (a member, an administrator, or restricted with can_send_messages) */
+  canPost(groupId: number, userId: number): boolean
+  /** updates never delivered: their kind was not in the bot's allowed_updates */
+  readonly dropped: FakeUpdate[]
   close(): Promise<void>
 }
 
@@ -147,19 +245,66 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
   methods.set('getMe', () => ({ ...bot, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false }))
 
   // --- chats: per-chat message ids (shared by the person's and the bot's messages), the bot's messages
-  const chats = new Map<string, { lastId: number; messages: BotMessage[] }>()
+  // (and the ids deleteMessage removed)
+  const chats = new Map<string, { lastId: number; messages: BotMessage[]; deleted: Set<number> }>()
   const chatOf = (chatId: string | number) => {
     const key = String(chatId)
     let c = chats.get(key)
-    if (!c) chats.set(key, (c = { lastId: 0, messages: [] }))
+    if (!c) chats.set(key, (c = { lastId: 0, messages: [], deleted: new Set() }))
     return c
   }
   const nowS = () => Math.floor(Date.now() / 1000)
   const privateChat = (id: number): TgChat => ({ id, type: 'private', first_name: 'Тест' })
-  const person = (id: number): TgUser => ({ id, is_bot: false, first_name: 'Тест' })
+  // a person has one name everywhere; 'Тест' unless a group builder gave another
+  const names = new Map<number, string>()
+  const person = (id: number): TgUser => ({ id, is_bot: false, first_name: names.get(id) ?? 'Тест' })
+
+  // --- supergroups
+  const groups = new Map<number, FakeGroup>()
+  function group(id: number, o: { title?: string; isForum?: boolean } = {}): FakeGroup {
+    if (!(id < 0)) throw new Error(`fake Telegram: a group id is negative, got ${id}`)
+    let g = groups.get(id)
+    if (!g) {
+      groups.set(id, g = {
+        id, title: 'Класс', isForum: false, members: new Map(), pendingRequests: new Set(), deleted: [], messages: [],
+        botRights: { status: 'administrator', can_delete_messages: true, can_restrict_members: true, can_invite_users: true, can_pin_messages: true },
+        inviteLinks: [],
+      })
+    }
+    if (o.title !== undefined) g.title = o.title
+    if (o.isForum !== undefined) g.isForum = o.isForum
+    return g
+  }
+  const groupChat = (g: FakeGroup): TgChat => ({ id: g.id, type: 'supergroup', title: g.title, ...(g.isForum ? { is_forum: true } : {}) })
+  const photoSizes = (fileId: string) => [
+    { file_id: `${fileId}-small`, file_unique_id: `us${fileId}`, width: 90, height: 68 },
+    { file_id: fileId, file_unique_id: `u${fileId}`, width: 1280, height: 960 },
+  ]
+  function groupMessageOf(g: FakeGroup, messageId: number): GroupMessage {
+    const m = g.messages.find((x) => x.messageId === messageId)
+    if (!m) throw new Error(`fake Telegram: no message ${messageId} in group ${g.id}`)
+    return m
+  }
+  /** A group message as the Bot API shows it; a reply_to_message inside carries no reply of its own. */
+  function groupMessageObject(g: FakeGroup, m: GroupMessage, withReply = true): TgMessage {
+    const replied = withReply && m.replyTo !== undefined ? g.messages.find((x) => x.messageId === m.replyTo) : undefined
+    return {
+      message_id: m.messageId, date: m.date, chat: groupChat(g), from: m.byBot ? bot : person(m.fromId),
+      ...(m.threadId !== undefined ? { message_thread_id: m.threadId, is_topic_message: true } : {}),
+      ...(m.kind === 'text' ? { text: m.text } : m.text ? { caption: m.text } : {}),
+      ...(m.kind === 'photo' ? { photo: photoSizes(m.fileId ?? '') } : {}),
+      ...(m.kind === 'document' ? { document: { file_id: m.fileId, file_unique_id: `u${m.fileId}` } } : {}),
+      ...(replied ? { reply_to_message: groupMessageObject(g, replied, false) } : {}),
+    }
+  }
 
   function botMessageObject(chatId: string, m: BotMessage): TgMessage {
     const id = Number(chatId)
+    const g = id < 0 ? groups.get(id) : undefined
+    const inGroup = g?.messages.find((x) => x.byBot && x.messageId === m.messageId)
+    if (g && inGroup) {
+      return { ...groupMessageObject(g, inGroup), ...(m.keyboard.length ? { reply_markup: { inline_keyboard: m.keyboard } } : {}) }
+    }
     return {
       message_id: m.messageId, date: nowS(), chat: privateChat(Number.isNaN(id) ? 0 : id), from: bot,
       ...(m.kind === 'text' ? { text: m.text } : {}),
@@ -169,6 +314,7 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
     }
   }
 
+  /** an object parameter: JSON in a form body, an object in a JSON body */
   function parseMarkup(v: unknown): Record<string, unknown> | undefined {
     if (typeof v === 'string') return JSON.parse(v) as Record<string, unknown>
     return v && typeof v === 'object' ? v as Record<string, unknown> : undefined
@@ -186,7 +332,39 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
       replyKeyboard: Array.isArray(markup?.keyboard) ? 'contact' : markup?.remove_keyboard ? 'removed' : undefined,
     }
     c.messages.push(m)
+    if (Number(chatId) < 0) {
+      const replyTo = replyTarget(params)
+      group(Number(chatId)).messages.push({
+        messageId: m.messageId, fromId: bot.id, text, deleted: false, byBot: true, kind, date: nowS(),
+        ...(params.message_thread_id !== undefined ? { threadId: Number(params.message_thread_id) } : {}),
+        ...(fileId !== undefined ? { fileId } : {}),
+        ...(replyTo !== undefined ? { replyTo } : {}),
+      })
+    }
     return botMessageObject(chatId, m)
+  }
+
+  /** the message a send replies to: reply_parameters (an object or JSON) or the older reply_to_message_id */
+  function replyTarget(params: Record<string, unknown>): number | undefined {
+    const rp = parseMarkup(params.reply_parameters)
+    const id = rp?.message_id ?? params.reply_to_message_id
+    return id === undefined ? undefined : Number(id)
+  }
+
+  /** Why Telegram would refuse the bot's message to a group: it is not there, or the reply's target is gone. */
+  function refusedInGroup(chatId: string, params: Record<string, unknown>): FakeResponse | undefined {
+    const id = Number(chatId)
+    if (!(id < 0)) return undefined
+    const g = group(id)
+    const absent = botAbsent(g)
+    if (absent) return absent
+    const target = replyTarget(params)
+    if (target === undefined) return undefined
+    const allow = parseMarkup(params.reply_parameters)?.allow_sending_without_reply ?? params.allow_sending_without_reply
+    if (!g.messages.some((x) => x.messageId === target && !x.deleted) && !isTrue(allow)) {
+      return apiError(400, 'Bad Request: message to be replied not found')
+    }
+    return undefined
   }
 
   function sendMessage(params: Record<string, unknown>): FakeResponse {
@@ -206,6 +384,8 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
     }
     const text = String(params.text ?? '')
     if (!text.trim()) return apiError(400, 'Bad Request: message text is empty')
+    const refused = refusedInGroup(chatId, params)
+    if (refused) return refused
     recent.push({ chatId, at: now })
     sent.push({ chatId, text, parseMode: typeof params.parse_mode === 'string' ? params.parse_mode : undefined, at: now })
     stats.sent++
@@ -214,25 +394,41 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
 
   methods.set('editMessageText', (params) => {
     const chatId = String(params.chat_id)
-    const m = chats.get(chatId)?.messages.find((x) => x.messageId === Number(params.message_id))
-    if (!m || m.kind !== 'text') return telegramErrors.editNotFound
+    const c = chats.get(chatId)
+    const m = c?.messages.find((x) => x.messageId === Number(params.message_id))
+    if (!m || m.kind !== 'text' || c?.deleted.has(m.messageId)) return telegramErrors.editNotFound
     const text = String(params.text ?? '')
     const keyboard = inlineOf(parseMarkup(params.reply_markup))
     if (text === m.text && JSON.stringify(keyboard) === JSON.stringify(m.keyboard)) return telegramErrors.notModified
+    const inGroup = groups.get(Number(chatId))?.messages.find((x) => x.byBot && x.messageId === m.messageId)
+    if (inGroup) inGroup.text = text
     m.text = text
     m.keyboard = keyboard
     m.edits++
     return { ...botMessageObject(chatId, m), edit_date: nowS() }
   })
-  methods.set('sendPhoto', (p) => addBotMessage(String(p.chat_id), 'photo', p, String(p.caption ?? ''), String(p.photo)))
-  methods.set('sendDocument', (p) => addBotMessage(String(p.chat_id), 'document', p, String(p.caption ?? ''), String(p.document)))
+  methods.set('sendPhoto', (p) => refusedInGroup(String(p.chat_id), p) ?? addBotMessage(String(p.chat_id), 'photo', p, String(p.caption ?? ''), String(p.photo)))
+  methods.set('sendDocument', (p) => refusedInGroup(String(p.chat_id), p) ?? addBotMessage(String(p.chat_id), 'document', p, String(p.caption ?? ''), String(p.document)))
   methods.set('answerCallbackQuery', () => true)
   methods.set('setMyCommands', () => true)
 
   // --- webhook and updates
   let hook: { url: string; secretToken: string | undefined } | undefined
+  // the kinds of update the bot asked for (getUpdates or setWebhook; kept until it asks again)
+  let allowed: Set<string> | undefined
+  const dropped: FakeUpdate[] = []
+  function rememberAllowed(v: unknown): void {
+    const list = typeof v === 'string' ? JSON.parse(v) as unknown : v
+    if (Array.isArray(list)) allowed = list.length ? new Set(list.map(String)) : undefined
+  }
+  // Telegram's default (and an empty list): every kind but chat_member and reactions
+  const delivered = (u: FakeUpdate) => {
+    const kind = Object.keys(u).find((k) => k !== 'update_id') ?? ''
+    return allowed ? allowed.has(kind) : !['chat_member', 'message_reaction', 'message_reaction_count'].includes(kind)
+  }
   methods.set('setWebhook', (p) => {
     hook = { url: String(p.url), secretToken: typeof p.secret_token === 'string' ? p.secret_token : undefined }
+    rememberAllowed(p.allowed_updates)
     return true
   })
   methods.set('deleteWebhook', (p) => {
@@ -255,11 +451,17 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
   function takeUpdates(offset: number, max: number): FakeUpdate[] {
     // an offset confirms every update before it: they are gone
     if (offset > 0) while (queue.length && queue[0]!.update_id < offset) queue.shift()
+    // kinds the bot did not ask for never reach it
+    if (!queue.every(delivered)) {
+      dropped.push(...queue.filter((u) => !delivered(u)))
+      queue.splice(0, queue.length, ...queue.filter(delivered))
+    }
     return queue.slice(0, max)
   }
 
   async function getUpdates(params: Record<string, unknown>, res: ServerResponse): Promise<FakeResponse> {
     if (hook) return telegramErrors.webhookActive
+    rememberAllowed(params.allowed_updates)
     const offset = Number(params.offset ?? 0)
     const max = Math.min(100, Math.max(1, Number(params.limit ?? 100)))
     const timeout = Math.max(0, Number(params.timeout ?? 0))
@@ -329,6 +531,225 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
       ...(caption ? { caption } : {}),
     }),
     reply: (chatId, text, replyToMessageId) => userMessage(chatId, { text, reply_to_message: repliedTo(chatId, replyToMessageId) }),
+
+    groupMessage: (groupId, userId, text, o = {}) => groupUpdate(groupId, userId, { kind: 'text', text, ...o }),
+    groupCommand: (groupId, userId, name, args, o = {}) => {
+      const head = `/${name}${o.mention ? `@${bot.username}` : ''}`
+      return groupUpdate(groupId, userId, {
+        kind: 'text', text: args ? `${head} ${args}` : head, ...o,
+        entities: [{ type: 'bot_command', offset: 0, length: head.length }],
+      })
+    },
+    groupEdit: (groupId, messageId, newText) => {
+      const g = group(groupId)
+      const m = groupMessageOf(g, messageId)
+      if (m.byBot || m.deleted) throw new Error(`fake Telegram: message ${messageId} in group ${groupId} is the bot's or deleted`)
+      m.text = newText
+      return { update_id: nextUpdateId++, edited_message: { ...groupMessageObject(g, m), edit_date: nowS() } }
+    },
+    groupPhoto: (groupId, userId, fileId, caption, o = {}) =>
+      groupUpdate(groupId, userId, { kind: 'photo', text: caption ?? '', fileId, ...o }),
+    joinRequest: (groupId, userId, o = {}) => {
+      const g = group(groupId)
+      if (o.firstName !== undefined) names.set(userId, o.firstName)
+      let link: FakeGroup['inviteLinks'][number] | undefined
+      if (o.inviteLink !== undefined) {
+        link = g.inviteLinks.find((l) => l.link === o.inviteLink)
+        if (!link) throw new Error(`fake Telegram: the bot made no invite link ${o.inviteLink} for group ${groupId}`)
+      }
+      g.pendingRequests.add(userId)
+      return {
+        update_id: nextUpdateId++,
+        chat_join_request: {
+          chat: groupChat(g), from: person(userId), user_chat_id: userId, date: nowS(),
+          ...(link ? { invite_link: inviteLinkObject(link) } : {}),
+        },
+      }
+    },
+    chatMember: (groupId, userId, from, to) => {
+      const g = group(groupId)
+      const before = chatMemberObject(person(userId), { status: from })
+      const after: GroupMember = to === 'restricted'
+        ? { status: to, permissions: g.members.get(userId)?.permissions ?? fullPermissions({}), isMember: true }
+        : { status: to }
+      g.members.set(userId, after)
+      if (to === 'member' || to === 'administrator' || to === 'kicked') g.pendingRequests.delete(userId)
+      return { update_id: nextUpdateId++, chat_member: memberUpdate(g, userId, before, chatMemberObject(person(userId), after)) }
+    },
+    myChatMember: (groupId, byUserId, from, to, rights) => {
+      const g = group(groupId)
+      const before = chatMemberObject(bot, { status: from }, g.botRights)
+      const { status: _was, ...kept } = g.botRights
+      g.botRights = { ...(rights ?? kept), status: to }
+      return { update_id: nextUpdateId++, my_chat_member: memberUpdate(g, byUserId, before, chatMemberObject(bot, { status: to }, g.botRights)) }
+    },
+  }
+
+  /** A person's message in a group: kept in the group's messages; an unknown writer becomes a member. */
+  function groupUpdate(groupId: number, userId: number, o: {
+    kind: GroupMessage['kind']; text: string; fileId?: string; threadId?: number; replyTo?: number
+    firstName?: string; entities?: object[]
+  }): FakeUpdate {
+    const g = group(groupId)
+    if (o.firstName !== undefined) names.set(userId, o.firstName)
+    if (!g.members.has(userId)) g.members.set(userId, { status: 'member' })
+    if (o.replyTo !== undefined) groupMessageOf(g, o.replyTo)
+    const m: GroupMessage = {
+      messageId: ++chatOf(groupId).lastId, fromId: userId, text: o.text, deleted: false, byBot: false, kind: o.kind, date: nowS(),
+      ...(o.threadId !== undefined ? { threadId: o.threadId } : {}),
+      ...(o.fileId !== undefined ? { fileId: o.fileId } : {}),
+      ...(o.replyTo !== undefined ? { replyTo: o.replyTo } : {}),
+    }
+    g.messages.push(m)
+    return { update_id: nextUpdateId++, message: { ...groupMessageObject(g, m), ...(o.entities ? { entities: o.entities } : {}) } }
+  }
+
+  const memberUpdate = (g: FakeGroup, byUserId: number, before: object, after: object) =>
+    ({ chat: groupChat(g), from: person(byUserId), date: nowS(), old_chat_member: before, new_chat_member: after })
+
+  const inviteLinkObject = (l: FakeGroup['inviteLinks'][number]) => ({
+    invite_link: l.link, creator: bot, creates_join_request: l.createsJoinRequest, is_primary: false, is_revoked: false,
+    ...(l.name !== undefined ? { name: l.name } : {}),
+  })
+
+  // --- the bot's calls on a group
+  const isAdmin = (m: GroupMember | undefined) => m?.status === 'administrator' || m?.status === 'creator'
+  const botCan = (g: FakeGroup, right: string) => g.botRights.status === 'administrator' && g.botRights[right] === true
+
+  function botAbsent(g: FakeGroup): FakeResponse | undefined {
+    if (g.botRights.status === 'kicked') return apiError(403, 'Forbidden: bot was kicked from the supergroup chat')
+    if (g.botRights.status === 'left') return apiError(403, 'Forbidden: bot is not a member of the supergroup chat')
+    return undefined
+  }
+
+  /** the group a moderation call names, or Telegram's refusal */
+  function targetGroup(p: Record<string, unknown>): FakeGroup | FakeResponse {
+    const id = Number(p.chat_id)
+    if (id > 0) return apiError(400, 'Bad Request: method is available only for supergroups')
+    const g = groups.get(id)
+    return !g ? telegramErrors.chatNotFound : botAbsent(g) ?? g
+  }
+
+  const cantRestrict = apiError(400, 'Bad Request: not enough rights to restrict/unrestrict chat member')
+  const isAdminError = apiError(400, 'Bad Request: user is an administrator of the chat')
+  const requestMissing = apiError(400, 'Bad Request: HIDE_REQUESTER_MISSING')
+  const deleteNotFound = apiError(400, 'Bad Request: message to delete not found')
+
+  methods.set('deleteMessage', (p) => {
+    const messageId = Number(p.message_id)
+    if (Number(p.chat_id) > 0) {
+      // a private chat: any message in it the bot can delete, once
+      const c = chats.get(String(Number(p.chat_id)))
+      if (!c || !(messageId >= 1 && messageId <= c.lastId) || c.deleted.has(messageId)) return deleteNotFound
+      c.deleted.add(messageId)
+      return true
+    }
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    const m = g.messages.find((x) => x.messageId === messageId)
+    if (!m || m.deleted) return deleteNotFound
+    if (!m.byBot && !botCan(g, 'can_delete_messages')) return apiError(400, "Bad Request: message can't be deleted")
+    m.deleted = true
+    g.deleted.push(messageId)
+    chatOf(g.id).deleted.add(messageId)
+    return true
+  })
+
+  methods.set('restrictChatMember', (p) => {
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    if (!botCan(g, 'can_restrict_members')) return cantRestrict
+    const userId = Number(p.user_id)
+    const was = g.members.get(userId)
+    if (isAdmin(was)) return isAdminError
+    const permissions = fullPermissions(parseMarkup(p.permissions) ?? {}, isTrue(p.use_independent_chat_permissions))
+    const isMember = was ? was.status === 'member' || (was.status === 'restricted' && was.isMember !== false) : false
+    if (SENDING.every((k) => permissions[k])) {
+      // nothing left to restrict: an ordinary member again (or nobody, for a non-member)
+      g.members.set(userId, { status: isMember ? 'member' : 'left' })
+    } else {
+      g.members.set(userId, {
+        status: 'restricted', permissions, isMember,
+        ...(p.until_date !== undefined && Number(p.until_date) > 0 ? { untilDate: Number(p.until_date) } : {}),
+      })
+    }
+    return true
+  })
+
+  methods.set('banChatMember', (p) => {
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    if (!botCan(g, 'can_restrict_members')) return cantRestrict
+    const userId = Number(p.user_id)
+    if (isAdmin(g.members.get(userId))) return isAdminError
+    g.members.set(userId, {
+      status: 'kicked', ...(p.until_date !== undefined && Number(p.until_date) > 0 ? { untilDate: Number(p.until_date) } : {}),
+    })
+    // (revoke_messages only takes the chat's history from the banned person: their messages stay)
+    g.pendingRequests.delete(userId)
+    return true
+  })
+
+  methods.set('unbanChatMember', (p) => {
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    if (!botCan(g, 'can_restrict_members')) return cantRestrict
+    const userId = Number(p.user_id)
+    const was = g.members.get(userId)
+    if (isTrue(p.only_if_banned) && was?.status !== 'kicked') return true
+    if (isAdmin(was)) return isAdminError
+    // without only_if_banned a member is removed too
+    if (was) g.members.set(userId, { status: 'left' })
+    return true
+  })
+
+  const joinRequestCall = (approve: boolean): MethodHandler => (p) => {
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    if (!botCan(g, 'can_invite_users')) return apiError(400, 'Bad Request: CHAT_ADMIN_REQUIRED')
+    const userId = Number(p.user_id)
+    if (!g.pendingRequests.delete(userId)) return requestMissing
+    if (approve) g.members.set(userId, { status: 'member' })
+    return true
+  }
+  methods.set('approveChatJoinRequest', joinRequestCall(true))
+  methods.set('declineChatJoinRequest', joinRequestCall(false))
+
+  methods.set('getChatMember', (p) => {
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    const userId = Number(p.user_id)
+    if (userId === bot.id) return chatMemberObject(bot, { status: g.botRights.status }, g.botRights)
+    return chatMemberObject(person(userId), g.members.get(userId) ?? { status: 'left' })
+  })
+
+  methods.set('getChat', (p) => {
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    return { id: g.id, type: 'supergroup', title: g.title, is_forum: g.isForum, accent_color_id: 0, max_reaction_count: 11 }
+  })
+
+  methods.set('createChatInviteLink', (p) => {
+    const g = targetGroup(p)
+    if (isFakeResponse(g)) return g
+    if (!botCan(g, 'can_invite_users')) return apiError(400, 'Bad Request: not enough rights to manage chat invite link')
+    const link = {
+      link: `https://t.me/+fake${randomBytes(9).toString('base64url')}`,
+      name: typeof p.name === 'string' ? p.name : undefined,
+      createsJoinRequest: isTrue(p.creates_join_request),
+    }
+    g.inviteLinks.push(link)
+    return {
+      ...inviteLinkObject(link),
+      ...(p.expire_date !== undefined ? { expire_date: Number(p.expire_date) } : {}),
+      ...(p.member_limit !== undefined ? { member_limit: Number(p.member_limit) } : {}),
+    }
+  })
+
+  function canPost(groupId: number, userId: number): boolean {
+    const m = groups.get(groupId)?.members.get(userId)
+    if (m?.status === 'member' || isAdmin(m)) return true
+    return m?.status === 'restricted' && m.isMember !== false && m.permissions?.can_send_messages === true
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -400,6 +821,9 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
     webhook: () => hook,
     messages: (chatId) => chats.get(String(chatId))?.messages ?? [],
     lastMessage: (chatId) => chats.get(String(chatId))?.messages.at(-1),
+    group,
+    canPost,
+    dropped,
     async close() {
       waiter?.wake(ok([]))
       // clients keep connections alive; without this close() would wait for them
@@ -410,6 +834,58 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
 }
 
 const ok = (result: unknown): FakeResponse => ({ status: 200, body: { ok: true, result } })
+
+/** a boolean parameter: true in a JSON body, 'true' in a form */
+const isTrue = (v: unknown) => v === true || v === 'true'
+
+/** ChatPermissions' sending rights: with all of them a restricted member is a member again */
+const SENDING = [
+  'can_send_messages', 'can_send_audios', 'can_send_documents', 'can_send_photos', 'can_send_videos',
+  'can_send_video_notes', 'can_send_voice_notes', 'can_send_polls', 'can_send_other_messages', 'can_add_web_page_previews',
+] as const
+const PERMISSIONS = [...SENDING, 'can_change_info', 'can_invite_users', 'can_pin_messages', 'can_manage_topics'] as const
+const ADMIN_RIGHTS = [
+  'can_manage_chat', 'can_delete_messages', 'can_manage_video_chats', 'can_restrict_members', 'can_promote_members',
+  'can_change_info', 'can_invite_users', 'can_post_stories', 'can_edit_stories', 'can_delete_stories',
+  'can_pin_messages', 'can_manage_topics',
+] as const
+
+/**
+ * ChatPermissions with every field (an omitted one is false). Unless they are independent, other
+ * messages and link previews imply the media and text rights, and polls imply text, as the Bot API says.
+ */
+function fullPermissions(given: Record<string, unknown>, independent = false): Record<string, boolean> {
+  const p: Record<string, boolean> = Object.fromEntries(PERMISSIONS.map((k) => [k, given[k] === true]))
+  if (!independent) {
+    if (p.can_send_other_messages || p.can_add_web_page_previews) {
+      for (const k of ['can_send_messages', 'can_send_audios', 'can_send_documents', 'can_send_photos', 'can_send_videos',
+        'can_send_video_notes', 'can_send_voice_notes']) p[k] = true
+    }
+    if (p.can_send_polls) p.can_send_messages = true
+  }
+  return p
+}
+
+/** A ChatMember object of the kind its status names. */
+function chatMemberObject(user: object, m: GroupMember, rights?: Record<string, unknown>): Record<string, unknown> {
+  switch (m.status) {
+    case 'creator':
+      return { status: 'creator', user, is_anonymous: false }
+    case 'administrator': {
+      const given = rights ?? m.permissions ?? {}
+      return {
+        status: 'administrator', user, can_be_edited: false, is_anonymous: false,
+        ...Object.fromEntries(ADMIN_RIGHTS.map((k) => [k, k === 'can_manage_chat' || given[k] === true])),
+      }
+    }
+    case 'restricted':
+      return { status: 'restricted', user, is_member: m.isMember !== false, ...(m.permissions ?? fullPermissions({})), until_date: m.untilDate ?? 0 }
+    case 'kicked':
+      return { status: 'kicked', user, until_date: m.untilDate ?? 0 }
+    default:
+      return { status: m.status, user }
+  }
+}
 
 function isFakeResponse(v: unknown): v is FakeResponse {
   return typeof v === 'object' && v !== null && 'status' in v && 'body' in v

@@ -10,6 +10,12 @@
  *   expect(t.text).toContain('Сегодня')
  *   await me.press('week:0')                 // under the bot's last message that has this button
  *   await bot.stop()
+ *
+ * `group(id)` plays people in a supergroup the same way, and its `state` is what the bot did there:
+ *
+ *   const g = bot.group(-1001234567890, { title: '7Б' })
+ *   await g.say(501, 'какой-то текст')
+ *   expect(g.state.deleted).toContain(g.idOf('какой-то'))
  */
 import pino, { type Logger } from 'pino'
 import { Telegraf } from 'telegraf'
@@ -18,7 +24,7 @@ import { createGrammyBot, startPolling } from '../../bots/telegram/grammy.ts'
 import type { HandledUpdate } from '../../bots/telegram/process.ts'
 import type { ExecutedCall } from '../../bots/telegram/send.ts'
 import { zvonokMiddleware } from '../../bots/telegram/telegraf.ts'
-import type { BotMessage, FakeTelegram, FakeUpdate, InlineButton } from '../fakes/telegram-api.ts'
+import type { BotMessage, FakeGroup, FakeTelegram, FakeUpdate, InlineButton } from '../fakes/telegram-api.ts'
 
 export type RuntimeKind = 'grammy' | 'telegraf'
 
@@ -47,10 +53,29 @@ export interface ChatUnderTest {
   last(): BotMessage | undefined
 }
 
+export interface GroupUnderTest {
+  readonly groupId: number
+  /** the fake's live state of the group: members, join requests, messages, what the bot deleted */
+  readonly state: FakeGroup
+  /** userId writes text in the group ('/cmd args' or '/cmd@bot args' as a command); returns the bot's turn */
+  say(userId: number, text: string, opts?: { replyTo?: number; threadId?: number; firstName?: string }): Promise<BotTurn>
+  /** the author of group message `messageId` edits it */
+  edit(messageId: number, text: string): Promise<BotTurn>
+  requestJoin(userId: number, opts?: { firstName?: string; inviteLink?: string }): Promise<BotTurn>
+  /** a chat_member update: userId's status goes from → to */
+  memberChange(userId: number, from: string, to: string): Promise<BotTurn>
+  /** a my_chat_member update: byUserId changed the bot's status (and rights, when it becomes an administrator) */
+  botStatus(byUserId: number, from: string, to: string, rights?: Record<string, boolean>): Promise<BotTurn>
+  /** the message id of the latest group message whose text includes `needle` (users' or bot's) */
+  idOf(needle: string): number
+}
+
 export interface BotUnderTest {
   readonly kind: RuntimeKind
   readonly fake: FakeTelegram
   chat(chatId: number): ChatUnderTest
+  /** a supergroup (negative id), created in the fake on first use */
+  group(groupId: number, opts?: { title?: string; isForum?: boolean }): GroupUnderTest
   /** pushes raw updates at once and waits until the bot took each of them */
   push(...updates: FakeUpdate[]): Promise<BotTurn[]>
   /** updates the telegraf adapter passed on to the school's own handlers (telegraf only) */
@@ -62,7 +87,11 @@ const WAIT_MS = 15_000
 
 export async function startBotUnderTest(
   kind: RuntimeKind,
-  opts: { sql: Sql; fake: FakeTelegram; now?: () => Date; log?: Logger },
+  opts: {
+    sql: Sql; fake: FakeTelegram; now?: () => Date; log?: Logger
+    /** more deps for createGrammyBot / zvonokMiddleware (the harness's own sql, log, now, onHandled win) */
+    extraDeps?: Record<string, unknown>
+  },
 ): Promise<BotUnderTest> {
   const { fake } = opts
   const log = opts.log ?? pino({ level: 'silent' })
@@ -75,7 +104,7 @@ export async function startBotUnderTest(
     if (w) w(h)
     else early.set(h.updateId, [...(early.get(h.updateId) ?? []), h])
   }
-  const deps = { sql: opts.sql, log, now: opts.now, onHandled }
+  const deps = { ...opts.extraDeps, sql: opts.sql, log, now: opts.now, onHandled }
   const passedOn: FakeUpdate[] = []
   let stop: () => Promise<void>
 
@@ -101,7 +130,8 @@ export async function startBotUnderTest(
     return new Promise<HandledUpdate>((resolve, reject) => {
       const ready = early.get(update.update_id)?.shift()
       if (ready) return resolve(ready)
-      const timer = setTimeout(() => reject(new Error(`${kind}: update ${update.update_id} not handled in ${WAIT_MS} ms`)), WAIT_MS)
+      const timer = setTimeout(() => reject(new Error(`${kind}: update ${update.update_id} not handled in ${WAIT_MS} ms${
+        fake.dropped.includes(update) ? ` (never delivered: its kind is not in the bot's allowed_updates)` : ''}`)), WAIT_MS)
       const list = waiting.get(update.update_id) ?? []
       list.push((h) => { clearTimeout(timer); resolve(h) })
       waiting.set(update.update_id, list)
@@ -136,6 +166,33 @@ export async function startBotUnderTest(
         sendDocument: (fileId, caption, fileName) => one(u.document(chatId, fileId, caption, fileName)),
         reply: (text, toMessageId) => one(u.reply(chatId, text, toMessageId)),
         last: () => fake.lastMessage(chatId),
+      }
+    },
+    group(groupId, opts) {
+      const u = fake.updates
+      const state = fake.group(groupId, opts)
+      return {
+        groupId, state,
+        say: (userId, text, o = {}) => {
+          const m = /^\/([a-z_]+)(?:@(\w+))?(?:\s+([\s\S]*))?$/i.exec(text)
+          if (m && (m[2] === undefined || m[2] === fake.bot.username)) {
+            return one(u.groupCommand(groupId, userId, m[1]!, m[3], { ...o, mention: m[2] !== undefined }))
+          }
+          // a command to another bot is still a bot_command entity
+          const head = m ? text.split(/\s/, 1)[0]! : undefined
+          return one(u.groupMessage(groupId, userId, text, {
+            ...o, ...(head ? { entities: [{ type: 'bot_command', offset: 0, length: head.length }] } : {}),
+          }))
+        },
+        edit: (messageId, text) => one(u.groupEdit(groupId, messageId, text)),
+        requestJoin: (userId, o) => one(u.joinRequest(groupId, userId, o)),
+        memberChange: (userId, from, to) => one(u.chatMember(groupId, userId, from, to)),
+        botStatus: (byUserId, from, to, rights) => one(u.myChatMember(groupId, byUserId, from, to, rights)),
+        idOf(needle) {
+          const m = state.messages.findLast((x) => x.text.includes(needle))
+          if (!m) throw new Error(`no message in group ${groupId} includes "${needle}"`)
+          return m.messageId
+        },
       }
     },
     stop: () => stop(),
