@@ -3,26 +3,16 @@
  * (merged into one actor), and the children whose diaries the chat reads. Loaded fresh for
  * every input (one statement), so an unlink, a locked account or a child's transfer shows at once.
  */
-import type { Actor, RoleGrant } from '../../core/auth/policy.ts'
+import type { RoleGrant } from '../../core/auth/policy.ts'
 import type { Db } from '../../core/db/connect.ts'
-import { chatIdentity } from '../../core/chat/index.ts'
+import { chatActor, chatIdentity } from '../../core/chat/index.ts'
 import type { Speaker } from './types.ts'
 
 export async function loadSpeaker(db: Db, chatId: string): Promise<Speaker> {
   const row = await chatIdentity(db, chatId)
   const persons = row.persons.map(({ accountId: _a, ...p }) => p)
   const staff = row.persons.find((p) => p.kind === 'staff') ?? null
-  const accounts = row.accounts
-  let actor: Actor | null = null
-  if (accounts.length) {
-    const main = accounts.find((a) => staff?.accountId && a.accountId === staff.accountId) ?? accounts[0]!
-    actor = {
-      accountId: main.accountId,
-      sessionId: `telegram:${chatId}`,
-      personIds: [...new Set(accounts.flatMap((a) => a.personIds))],
-      roles: accounts.flatMap((a) => a.roles),
-    }
-  }
+  const actor = chatActor(row, chatId)
   return {
     chatId,
     persons,

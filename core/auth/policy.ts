@@ -98,6 +98,9 @@ export type Action =
   | 'student.listContacts'
   | 'school.readThreads'
   | 'announcement.publish'
+  // class channels (the school forum)
+  | 'channel.moderate'
+  | 'school.moderateChannels'
 
 /** Roles that read the whole school's name cards. */
 const SCHOOL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy', 'secretary', 'teacher', 'class_teacher', 'moderator']
@@ -112,6 +115,8 @@ const JOURNAL_MANAGERS: readonly Role[] = ['admin', 'director', 'deputy']
 const JOURNAL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy']
 /** The movement book is kept by the administration and the personnel clerk (school14 4.3). */
 const MOVEMENT_RECORDERS: readonly Role[] = ['admin', 'director', 'deputy', 'secretary']
+/** Forum moderators (school53 5.7) and the administration above them moderate every class channel. */
+const CHANNEL_MODERATORS: readonly Role[] = ['moderator', 'admin', 'director', 'deputy']
 
 function inSchool(g: RoleGrant, schoolId: string): boolean {
   return g.schoolId === null || g.schoolId === schoolId
@@ -173,6 +178,9 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
           return hasSchoolRole(actor, ['admin', 'director'], s)
         case 'announcement.publish':
           return hasSchoolRole(actor, JOURNAL_MANAGERS, s)
+        case 'school.moderateChannels':
+          // every channel of the school, the watched words
+          return hasSchoolRole(actor, CHANNEL_MODERATORS, s)
         default:
           return false
       }
@@ -193,6 +201,9 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
         case 'announcement.publish':
           // the class teacher to their class's families; the administration to any class
           return hasSchoolRole(actor, JOURNAL_MANAGERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'channel.moderate':
+          // binds the class's group, changes its settings, acts on its members and messages
+          return hasSchoolRole(actor, CHANNEL_MODERATORS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
         default:
           return false
       }

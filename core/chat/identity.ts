@@ -3,7 +3,7 @@
  * accounts' person ids and roles, and the students whose diaries the chat reads (the linked
  * students and the linked guardians' children) with their current class. One statement.
  */
-import type { RoleGrant } from '../auth/policy.ts'
+import type { Actor, RoleGrant } from '../auth/policy.ts'
 import type { Db } from '../db/connect.ts'
 
 export interface ChatPerson {
@@ -70,4 +70,22 @@ export async function chatIdentity(db: Db, chatId: string): Promise<ChatIdentity
         from (select id, school_id as "schoolId", timezone, first_name as "firstName", last_name as "lastName",
                      class_id as "classId", class_name as "className", grade from kids) k), '[]') as children`
   return row!
+}
+
+/**
+ * The chat's accounts merged into one actor (roles and person ids of all), or null when no
+ * linked person has a live account. Its accountId is the staff person's account when there is
+ * one, as staff acts are recorded under it.
+ */
+export function chatActor(identity: ChatIdentity, chatId: string): Actor | null {
+  const { accounts } = identity
+  if (!accounts.length) return null
+  const staff = identity.persons.find((p) => p.kind === 'staff')
+  const main = accounts.find((a) => staff?.accountId && a.accountId === staff.accountId) ?? accounts[0]!
+  return {
+    accountId: main.accountId,
+    sessionId: `telegram:${chatId}`,
+    personIds: [...new Set(accounts.flatMap((a) => a.personIds))],
+    roles: accounts.flatMap((a) => a.roles),
+  }
 }
