@@ -12,7 +12,7 @@ import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed.ts'
 import { createProviders } from '../notifier/channels/index.ts'
 import { createNotifier, type Notifier } from '../notifier/worker.ts'
-import { createGrammyBot, setWebhook, startPolling, webhookRoutes } from '../bots/index.ts'
+import { createGrammyBot, setWebhook, startPolling, startSweeper, webhookRoutes } from '../bots/index.ts'
 
 export function createLogger(config: Config) {
   return pino(loggerOptions(config.logLevel))
@@ -66,6 +66,7 @@ export function prepareBot(config: Config, db: Database, log: pino.Logger) {
   const bot = createGrammyBot({ sql: db.sql, token, apiRoot, log: botLog })
   const byWebhook = webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined
   let polling: Awaited<ReturnType<typeof startPolling>> | undefined
+  let sweeper: ReturnType<typeof startSweeper> | undefined
   return {
     webhook: byWebhook ? webhookRoutes({ bot, secretToken: byWebhook.secret }) : undefined,
     /** resolves once the bot is taking updates; `onFatal` hears of polling that ended for good */
@@ -74,14 +75,18 @@ export function prepareBot(config: Config, db: Database, log: pino.Logger) {
         await bot.init()
         await setWebhook(bot, byWebhook.url, byWebhook.secret)
         botLog.info({ bot: bot.botInfo.username, mode: 'webhook' }, 'the Telegram bot is taking updates')
+        sweeper = startSweeper(bot, { sql: db.sql, log: botLog })
         return
       }
       polling = await startPolling(bot)
+      // class channels: gating and moderation calls left pending
+      sweeper = startSweeper(bot, { sql: db.sql, log: botLog })
       polling.done.catch(onFatal)
       botLog.info({ bot: bot.botInfo.username, mode: 'polling' }, 'the Telegram bot is taking updates')
     },
     async stop() {
       await polling?.stop()
+      await sweeper?.stop()
     },
   }
 }

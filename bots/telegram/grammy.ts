@@ -7,9 +7,10 @@
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner'
 import { Bot, type Api } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
+import { startChannelSweeper } from '../moderation/sweep.ts'
 import { loggable, processUpdate, type RuntimeDeps } from './process.ts'
 import type { CallApi } from './send.ts'
-import { privateChatOf } from './update.ts'
+import { chatKeyOf } from './update.ts'
 
 export interface GrammyBotOptions extends RuntimeDeps {
   readonly token: string
@@ -19,8 +20,11 @@ export interface GrammyBotOptions extends RuntimeDeps {
   readonly botInfo?: UserFromGetMe | undefined
 }
 
-/** The updates the bot reads; anything else Telegram need not send. */
-export const ALLOWED_UPDATES = ['message', 'callback_query'] as const
+/**
+ * The updates the bot reads; anything else Telegram need not send. chat_member is sent only
+ * when asked for by name, and only to an administrator of the group.
+ */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'] as const
 
 export function createGrammyBot(opts: GrammyBotOptions): Bot {
   const bot = new Bot(opts.token, {
@@ -28,7 +32,7 @@ export function createGrammyBot(opts: GrammyBotOptions): Bot {
     ...(opts.botInfo ? { botInfo: opts.botInfo } : {}),
   })
   // first: updates of one chat wait for each other (the runner handles many at once)
-  bot.use(sequentialize((ctx) => privateChatOf(ctx.update)))
+  bot.use(sequentialize((ctx) => chatKeyOf(ctx.update)))
   bot.use(async (ctx, next) => {
     const ours = await processUpdate(opts, { id: ctx.me.id, username: ctx.me.username }, ctx.update, rawCaller(ctx.api))
     if (!ours) await next()
@@ -39,8 +43,13 @@ export function createGrammyBot(opts: GrammyBotOptions): Bot {
   return bot
 }
 
+/** The class channels' sweeper (gating, pending moderation calls) on this bot's client. */
+export function startSweeper(bot: Bot, opts: Pick<RuntimeDeps, 'sql' | 'log'>, everyMs?: number): { stop(): Promise<void> } {
+  return startChannelSweeper(opts.sql, rawCaller(bot.api), opts.log, everyMs)
+}
+
 /** grammY's raw API by method name: the same plan runs on both runtimes. */
-function rawCaller(api: Api): CallApi {
+export function rawCaller(api: Api): CallApi {
   const raw = api.raw as unknown as Record<string, (params: Record<string, unknown>) => Promise<unknown>>
   return (method, params) => {
     const fn = raw[method]

@@ -9,6 +9,8 @@
 import type { Logger } from 'pino'
 import type { Sql } from '../../core/db/connect.ts'
 import { handle } from '../conversation/router.ts'
+import { carryOutEffects } from '../moderation/effects.ts'
+import { processGroupUpdate } from '../moderation/group.ts'
 import { claimUpdate } from '../conversation/state.ts'
 import { executePlan, planReplies, type CallApi, type ExecutedCall } from './send.ts'
 import { toIncoming, type TgUpdate } from './update.ts'
@@ -40,7 +42,12 @@ export async function processUpdate(
   deps: RuntimeDeps, bot: BotIdentity, update: TgUpdate, callApi: CallApi,
 ): Promise<boolean> {
   const input = toIncoming(update)
-  if (!input) return false
+  if (!input) {
+    // a class channel's group (or one being bound), else not ours
+    const g = await processGroupUpdate(deps, bot, update, callApi)
+    if (g.ours) deps.onHandled?.({ updateId: update.update_id, chatId: g.chatId, duplicate: g.duplicate, calls: g.calls })
+    return g.ours
+  }
   const log = deps.log.child({ updateId: update.update_id, chatId: input.chatId })
   if (!(await claimUpdate(deps.sql, bot.id, update.update_id))) {
     log.info('update already handled; skipped')
@@ -56,6 +63,8 @@ export async function processUpdate(
     removeKeyboard: input.contact !== undefined || input.command?.name === 'start',
   })
   const calls = await executePlan(plan, callApi, log)
+  // a moderator's decision in the private chat (publish, delete, lift) is carried out in the group now
+  calls.push(...(await carryOutEffects(deps.sql, callApi, log)))
   // ids and timings only: texts carry people's names and marks
   log.debug({
     kind: input.command ? `/${input.command.name}` : input.button ? 'button' : input.contact ? 'contact' : input.files ? 'files' : 'text',

@@ -10,26 +10,38 @@
  */
 import { sequentialize } from '@grammyjs/runner'
 import type { Context, MiddlewareFn } from 'telegraf'
+import { startChannelSweeper } from '../moderation/sweep.ts'
 import { loggable, processUpdate, type RuntimeDeps } from './process.ts'
 import type { CallApi } from './send.ts'
-import { privateChatOf, toIncoming, type TgUpdate } from './update.ts'
+import { chatKeyOf, groupChatOf, toIncoming, type TgUpdate } from './update.ts'
 
-export type ZvonokMiddlewareOptions = RuntimeDeps
+export interface ZvonokMiddlewareOptions extends RuntimeDeps {
+  /**
+   * The class channels' sweeper (gating, pending moderation calls) starts with the first update,
+   * on the bot's own client, every this many ms; 0: off (run `startChannelSweeper` yourself).
+   */
+  readonly sweepEveryMs?: number | undefined
+}
 
 export function zvonokMiddleware(opts: ZvonokMiddlewareOptions): MiddlewareFn<Context> {
-  const inOrder = sequentialize<Context>((ctx) => privateChatOf(ctx.update as TgUpdate))
+  const inOrder = sequentialize<Context>((ctx) => chatKeyOf(ctx.update as TgUpdate))
+  let sweeper: { stop(): Promise<void> } | undefined
   return async (ctx, next) => {
     const update = ctx.update as TgUpdate
-    if (!toIncoming(update)) return next()
+    const callApi: CallApi = (method, params) =>
+      ctx.telegram.callApi(method as 'getMe', params as never) as Promise<unknown>
+    if (!sweeper && opts.sweepEveryMs !== 0) sweeper = startChannelSweeper(opts.sql, callApi, opts.log, opts.sweepEveryMs)
+    // private chats we read, and groups (bound class channels, or a /bind): anything else is the school's
+    if (!toIncoming(update) && !groupChatOf(update)) return next()
+    let ours = true
     await inOrder(ctx, async () => {
-      const callApi: CallApi = (method, params) =>
-        ctx.telegram.callApi(method as 'getMe', params as never) as Promise<unknown>
       try {
-        await processUpdate(opts, { id: ctx.botInfo.id, username: ctx.botInfo.username }, update, callApi)
+        ours = await processUpdate(opts, { id: ctx.botInfo.id, username: ctx.botInfo.username }, update, callApi)
       } catch (err) {
         // the school's bot must not fall over because of us (telegraf's default handler rethrows)
         opts.log.error({ err: loggable(err), updateId: update.update_id }, 'a Telegram update failed')
       }
     })
+    if (!ours) return next()
   }
 }

@@ -8,8 +8,8 @@
  */
 import type { ChatFile, Incoming } from '../conversation/types.ts'
 
-interface TgUser { readonly id: number; readonly is_bot: boolean }
-interface TgChat { readonly id: number; readonly type: string }
+export interface TgUser { readonly id: number; readonly is_bot: boolean; readonly first_name?: string }
+export interface TgChat { readonly id: number; readonly type: string; readonly title?: string; readonly is_forum?: boolean }
 interface TgEntity { readonly type: string; readonly offset: number; readonly length: number }
 interface TgPhotoSize { readonly file_id: string; readonly width: number; readonly height: number; readonly file_size?: number }
 
@@ -23,12 +23,41 @@ export interface TgMessage {
   readonly photo?: readonly TgPhotoSize[]
   readonly document?: { readonly file_id: string; readonly file_name?: string }
   readonly contact?: { readonly phone_number: string; readonly user_id?: number }
-  readonly reply_to_message?: { readonly message_id: number; readonly from?: TgUser }
+  readonly reply_to_message?: {
+    readonly message_id: number
+    readonly from?: TgUser
+    readonly text?: string
+    readonly caption?: string
+    readonly message_thread_id?: number
+  }
+  /** groups: the forum topic, and whether the message is in one */
+  readonly message_thread_id?: number
+  readonly is_topic_message?: boolean
+  readonly date?: number
+  /** groups: posted on behalf of a chat (an anonymous admin, a linked channel) */
+  readonly sender_chat?: TgChat
+  readonly new_chat_members?: readonly TgUser[]
+}
+
+/** A ChatMember as the Bot API reports it (only what is read). */
+export interface TgChatMember {
+  readonly status: string
+  readonly user: TgUser
 }
 
 export interface TgUpdate {
   readonly update_id: number
   readonly message?: TgMessage
+  readonly edited_message?: TgMessage
+  readonly chat_join_request?: { readonly chat: TgChat; readonly from: TgUser; readonly user_chat_id?: number; readonly date: number }
+  readonly chat_member?: {
+    readonly chat: TgChat; readonly from: TgUser; readonly date: number
+    readonly old_chat_member: TgChatMember; readonly new_chat_member: TgChatMember
+  }
+  readonly my_chat_member?: {
+    readonly chat: TgChat; readonly from: TgUser; readonly date: number
+    readonly old_chat_member: TgChatMember; readonly new_chat_member: TgChatMember
+  }
   readonly callback_query?: {
     readonly id: string
     readonly from: TgUser
@@ -41,6 +70,17 @@ export interface TgUpdate {
 export function privateChatOf(update: TgUpdate): string | undefined {
   const chat = update.message?.chat ?? update.callback_query?.message?.chat
   return chat?.type === 'private' ? String(chat.id) : undefined
+}
+
+/** The group an update belongs to (a message, an edit, a join request, a membership change); undefined otherwise. */
+export function groupChatOf(update: TgUpdate): TgChat | undefined {
+  const chat = (update.message ?? update.edited_message ?? update.chat_join_request ?? update.chat_member ?? update.my_chat_member)?.chat
+  return chat && (chat.type === 'supergroup' || chat.type === 'group') ? chat : undefined
+}
+
+/** The key that keeps one chat's updates in order: the private chat or the group. */
+export function chatKeyOf(update: TgUpdate): string | undefined {
+  return privateChatOf(update) ?? (groupChatOf(update) ? String(groupChatOf(update)!.id) : undefined)
 }
 
 export function toIncoming(update: TgUpdate): Incoming | null {
@@ -81,7 +121,7 @@ export function toIncoming(update: TgUpdate): Incoming | null {
 }
 
 /** `/today@zvonok_bot 12.03` → { name: 'today', args: '12.03' }: a bot_command entity at offset 0 only. */
-function commandOf(text: string, entities: readonly TgEntity[] | undefined): Incoming['command'] {
+export function commandOf(text: string, entities: readonly TgEntity[] | undefined): Incoming['command'] {
   const e = entities?.find((x) => x.type === 'bot_command' && x.offset === 0)
   if (!e) return undefined
   const [name] = text.slice(1, e.length).split('@', 1)

@@ -161,7 +161,8 @@ describe.each([
       m.sticker = { file_id: 'CAACsticker', file_unique_id: 'us', width: 512, height: 512, is_animated: false }
       fake.pushUpdate(group, sticker)
       await until(() => bot.passedOn.length >= 2, 'both passed on')
-      expect(bot.passedOn.map((u) => u.update_id)).toEqual([group.update_id, sticker.update_id])
+      // an unbound group is checked against the channels first, so the two may pass in either order
+      expect(bot.passedOn.map((u) => u.update_id).sort()).toEqual([group.update_id, sticker.update_id].sort())
       expect(fake.calls.filter((c) => c.method === 'sendMessage' && [-(base + 7), base + 8].includes(Number(c.params.chat_id)))).toEqual([])
       // and ours is still ours
       expect((await bot.chat(base + 9).send('привет')).text).toContain('привяжите чат')
