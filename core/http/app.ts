@@ -9,6 +9,7 @@ import {
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import { authRoutes } from '../auth/routes.ts'
+import { channelsRoutes } from '../channels/routes.ts'
 import type { Config } from '../config/config.ts'
 import type { Sql } from '../db/connect.ts'
 import { journalRoutes } from '../journal/routes.ts'
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await protectedScope.register(journalRoutes)
         await protectedScope.register(notificationRoutes)
         await protectedScope.register(messagingRoutes)
+        await protectedScope.register(channelsRoutes)
       })
     },
     { prefix: '/v1' },

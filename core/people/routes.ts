@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
-  consentBody, consentView, createPersonBody, guardianshipBody, personCard, personKind, personView,
+  consentBody, consentView, createPersonBody, guardianshipBody, guardianshipParams, personCard, personKind, personView,
   schoolView, sensitiveBody, sensitiveView,
 } from './schema.ts'
 import {
   createPerson, getConsents, getPerson, getSchool, getSensitive, linkGuardian, listPeople, putSensitive,
-  recordConsent, revokeConsent,
+  recordConsent, revokeConsent, unlinkGuardian,
 } from './service.ts'
 
 const secured = [{ bearer: [] }]
@@ -50,6 +50,16 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (req, reply) => {
     await linkGuardian(sql, ctx(req), req.params.schoolId, req.body)
+    return reply.code(204).send(null)
+  })
+
+  app.delete('/schools/:schoolId/guardianships/:guardianId/:studentId', {
+    schema: {
+      tags: ['people'], summary: 'Unlink a guardian from a student (audited with the relation)', security: secured,
+      params: guardianshipParams, response: { 204: z.null() },
+    },
+  }, async (req, reply) => {
+    await unlinkGuardian(sql, ctx(req), req.params.schoolId, req.params.guardianId, req.params.studentId)
     return reply.code(204).send(null)
   })
 

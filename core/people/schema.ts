@@ -91,6 +91,9 @@ export const guardianshipBody = z.strictObject({
   relation: guardianRelation,
 })
 
+/** One guardian–student link, as a path: /schools/{schoolId}/guardianships/{guardianId}/{studentId}. */
+export const guardianshipParams = z.strictObject({ schoolId: uuid, guardianId: uuid, studentId: uuid })
+
 export const schoolView = z.object({
   id: uuid,
   name: z.string(),

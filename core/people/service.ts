@@ -119,6 +119,29 @@ export async function linkGuardian(sql: Sql, ctx: RequestContext, schoolId: stri
   })
 }
 
+/**
+ * Ends a guardian's link to a student (a mistaken link, a court decision). Audited with the
+ * relation that was; the guardian loses the child's records at once, and the class channel's
+ * gating removes them from the class group at its next sweep.
+ */
+export async function unlinkGuardian(sql: Sql, ctx: RequestContext, schoolId: string, guardianId: string, studentId: string) {
+  assertCan(ctx.actor, 'guardianship.manage', { type: 'school', schoolId })
+  await sql.begin(async (tx) => {
+    const [gone] = await tx<{ relation: z.infer<typeof guardianshipBody>['relation']; createdAt: Date }[]>`
+      delete from guardianships g
+      where g.guardian_id = ${guardianId} and g.student_id = ${studentId}
+        and exists (select 1 from persons p where p.id = g.guardian_id and p.school_id = ${schoolId})
+        and exists (select 1 from persons p where p.id = g.student_id and p.school_id = ${schoolId})
+      returning g.relation, g.created_at`
+    if (!gone) throw errors.notFound('guardianship', `${guardianId}/${studentId}`)
+    await writeAudit(tx, {
+      schoolId, actorAccountId: ctx.actor.accountId, action: 'guardianship.removed', entityType: 'person',
+      entityId: studentId, before: { guardianId, studentId, relation: gone.relation, createdAt: gone.createdAt },
+      requestId: ctx.requestId ?? null,
+    })
+  })
+}
+
 async function hasActiveConsent(db: Db, personId: string): Promise<boolean> {
   const [row] = await db`
     select 1 from pd_consents where subject_person_id = ${personId} and revoked_at is null and given_at <= now() limit 1`
