@@ -31,6 +31,7 @@ export function replyForAppError(err: AppError): Reply | null {
     case 'conflict':
       return { template: 'problem', view: { rule: true } }
     case 'validation_failed':
+    case 'bad_request':
       return { template: 'problem', view: { invalid: true } }
     default:
       return null

@@ -1,13 +1,13 @@
 /**
  * The conversation layer's one entry: `handle(deps, input)` → the replies, rendered. It loads
  * who speaks and the chat's pending step, routes the input to a feature, saves the step, and
- * turns refusals into short Russian replies. An unlinked chat reaches only the linking feature.
+ * turns refusals into short Russian replies. An unlinked chat reaches only linking and /appeal.
  */
 import { reviveDeadLinks } from '../../core/chat/index.ts'
 import { AppError } from '../../core/http/errors.ts'
 import { render } from '../../core/render/render.ts'
 import { BotError, replyForAppError } from './errors.ts'
-import { FEATURES, LINKING } from './features/index.ts'
+import { APPEAL, FEATURES, LINKING } from './features/index.ts'
 import { loadSpeaker } from './identity.ts'
 import { saveChat, touchChat } from './state.ts'
 import type { BotDeps, ConversationState, Feature, Handler, Incoming, Outgoing, Reply, Turn } from './types.ts'
@@ -75,14 +75,14 @@ export async function handle(deps: BotDeps, input: Incoming): Promise<HandleResu
 async function route(turn: Turn, stateExpired: boolean): Promise<Reply[]> {
   const { input, speaker } = turn
   const linked = speaker.persons.length > 0
-  // linking is open to everyone; anything else needs a linked chat
-  const linking = await dispatch(LINKING, turn)
-  if (linking) return linking
+  // a command abandons whatever step was open (an appeal's step too, when /start links the chat)
+  if (input.command && turn.state) turn.setState(null)
+  // linking and the appeal are open to everyone; anything else needs a linked chat
+  const open = (await dispatch(LINKING, turn)) ?? (await dispatch(APPEAL, turn))
+  if (open) return open
   if (!linked) return LINKING.text ? (await LINKING.text(turn)) ?? [] : []
 
   if (input.command) {
-    // a command abandons whatever step was open
-    if (turn.state) turn.setState(null)
     for (const f of FEATURES) {
       const h = f.commands?.[input.command.name]
       if (h) return h(turn)
@@ -110,13 +110,14 @@ async function route(turn: Turn, stateExpired: boolean): Promise<Reply[]> {
   return [{ template: 'problem', view: stateExpired ? { expired: true } : { notUnderstood: true } }]
 }
 
-/** The linking feature's own commands/buttons/contact, open before any link exists. */
+/** An open feature's own commands/buttons/contact/steps, answered before any link exists. */
 async function dispatch(f: Feature, turn: Turn): Promise<Reply[] | null> {
   const { input } = turn
   let h: Handler | undefined
   if (input.command) h = f.commands?.[input.command.name]
   else if (input.button) h = f.buttons?.[input.button.split(':', 1)[0]!]
   else if (input.contact) h = f.commands?.['contact']
+  else if (turn.state) h = f.states?.[turn.state.kind]
   return h ? h(turn) : null
 }
 

@@ -44,7 +44,7 @@ export interface Channel {
 }
 
 const CHANNEL = (db: Db) => db`
-  ch.id, ch.school_id, ch.class_id, c.grade || c.letter as class_name, s.timezone, ch.chat_id, ch.title,
+  ch.id, ch.school_id, ch.class_id, c.grade || c.letter as class_name, s.timezone, ch.chat_id::text as chat_id, ch.title,
   ch.is_forum, ch.invite_link, ch.bound_at,
   json_build_object('studentsAllowed', ch.students_allowed, 'slowModeSeconds', ch.slow_mode_seconds,
     'warnLimit', ch.warn_limit, 'warnMuteMinutes', ch.warn_mute_minutes, 'floodMessages', ch.flood_messages,
@@ -184,9 +184,12 @@ export async function saveInviteLink(sql: Sql, channelId: string, link: string):
 export async function updateChannelSettings(
   sql: Sql, ctx: RequestContext, channelId: string, patch: Partial<ChannelSettings>,
 ): Promise<Channel> {
-  const ch = await requireModeratedChannel(sql, ctx.actor, channelId)
-  const next = { ...ch.settings, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
+  await requireModeratedChannel(sql, ctx.actor, channelId)
   await sql.begin(async (tx) => {
+    // read under the row's lock: two changes at once both land, and `before` is what was replaced
+    await tx`select 1 from channels where id = ${channelId} for update`
+    const ch = (await channelById(tx, channelId))!
+    const next = { ...ch.settings, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
     await tx`
       update channels set students_allowed = ${next.studentsAllowed}, slow_mode_seconds = ${next.slowModeSeconds},
         warn_limit = ${next.warnLimit}, warn_mute_minutes = ${next.warnMuteMinutes}, flood_messages = ${next.floodMessages},
@@ -274,10 +277,10 @@ export async function channelLog(
   await requireModeratedChannel(db, actor, channelId)
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500)
   return db<ModerationRecord[]>`
-    select m.id, m.action, m.rule, m.reason, m.target_user_id, m.target_name, m.actor_account_id,
+    select m.id, m.action, m.rule, m.reason, m.target_user_id::text as target_user_id, m.target_name, m.actor_account_id,
       (select p.last_name || ' ' || p.first_name from account_persons ap join persons p on p.id = ap.person_id
        where ap.account_id = m.actor_account_id order by p.kind = 'staff' desc limit 1) as actor_name,
-      m.message_id, m.message_text, m.until, m.created_at
+      m.message_id::text as message_id, m.message_text, m.until, m.created_at
     from moderation_actions m
     where m.channel_id = ${channelId}
       and (${opts.userId ?? null}::bigint is null or m.target_user_id = ${opts.userId ?? null}::bigint)

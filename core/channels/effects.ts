@@ -59,7 +59,7 @@ export async function runPendingEffects(
   if (!any) return 0
   return sql.begin(async (tx) => {
     const pending = await tx<Effect[]>`
-      select e.id, e.channel_id, ch.chat_id, e.kind, e.params, e.attempts
+      select e.id::text as id, e.channel_id, ch.chat_id::text as chat_id, e.kind, e.params, e.attempts
       from channel_effects e join channels ch on ch.id = e.channel_id
       where e.done_at is null and e.attempts < ${MAX_EFFECT_ATTEMPTS}
       order by e.id limit ${opts.limit ?? 100} for update of e skip locked`

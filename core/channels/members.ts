@@ -133,7 +133,7 @@ export const GRACE_HOURS = 24
 
 export async function reconcileMembers(sql: Sql): Promise<number> {
   const candidates = await sql<{ channelId: string; userId: string; firstName: string; schoolId: string; classId: string }[]>`
-    select m.channel_id, m.user_id, m.first_name, ch.school_id, ch.class_id
+    select m.channel_id, m.user_id::text as user_id, m.first_name, ch.school_id, ch.class_id
     from channel_members m join channels ch on ch.id = m.channel_id
     where ch.unbound_at is null and m.status = 'member'
       and (m.admitted_at is not null or ch.bound_at < now() - make_interval(hours => ${GRACE_HOURS}))

@@ -295,7 +295,7 @@ export async function queueItem(
  */
 export async function notifyModerators(tx: Db, ch: Channel, kind: 'held' | 'report' | 'appeal'): Promise<void> {
   const chats = await tx<{ chatId: string }[]>`
-    select distinct cl.chat_id from account_roles r
+    select distinct cl.chat_id::text as chat_id from account_roles r
     join account_persons ap on ap.account_id = r.account_id
     join accounts a on a.id = r.account_id and a.locked_at is null
     join chat_links cl on cl.person_id = ap.person_id and cl.unlinked_at is null and cl.dead_at is null
@@ -315,6 +315,15 @@ const RULE_LABELS: Record<string, string> = {
   moderator: 'решение модератора',
   escalation: 'повторные нарушения',
   report: 'жалоба участника',
+  slow_mode: 'медленный режим',
+  not_in_class: 'не из класса',
+  in_class: 'из класса',
+  left_class: 'больше не относится к классу',
+  banned: 'исключён из группы ранее',
+  appeal: 'обращение участника',
+  system: 'служебное действие',
+  held: 'задержано фильтром',
+  flagged: 'отмечено фильтром',
 }
 
 /** The rule as a person reads it (watched words and personal data are not repeated in the group). */

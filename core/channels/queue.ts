@@ -40,7 +40,8 @@ export const DECISIONS: Record<QueueKind, readonly Decision[]> = {
 }
 
 const ITEM = (db: Db) => db`
-  q.id, q.channel_id, c.grade || c.letter as class_name, q.kind, q.author_user_id, q.author_name, q.message_id, q.thread_id,
+  q.id, q.channel_id, c.grade || c.letter as class_name, q.kind, q.author_user_id::text as author_user_id, q.author_name,
+  q.message_id::text as message_id, q.thread_id::text as thread_id,
   q.message_text, q.rule, q.created_at,
   (select case when m.status = 'banned' then 'banned' when m.muted_until > now() then 'muted' end
    from channel_members m where m.channel_id = q.channel_id and m.user_id = q.author_user_id) as restriction`

@@ -1,6 +1,7 @@
 /** /help: the commands this chat can use, by who is linked to it. */
 import { classTeacherOf, hasRole } from '../identity.ts'
 import type { Feature, Reply, Turn } from '../types.ts'
+import { mayModerate } from './moderation/common.ts'
 
 async function helpReply(turn: Turn): Promise<Reply[]> {
   const s = turn.speaker
@@ -12,6 +13,7 @@ async function helpReply(turn: Turn): Promise<Reply[]> {
       teacher: hasRole(s, 'teacher'),
       classTeacher: classTeacherOf(s).length > 0,
       announcer: classTeacherOf(s).length > 0 || (['admin', 'director', 'deputy'] as const).some((r) => hasRole(s, r)),
+      moderator: mayModerate(s),
     },
   }]
 }
