@@ -123,7 +123,9 @@ create table moderation_actions (
   message_text     text check (length(message_text) <= 4096),
   until            timestamptz,
   queue_item_id    uuid references moderation_queue (id),
-  created_at       timestamptz not null default now()
+  -- the moment of each action, not of its transaction: a delete and its warning stay in order
+  -- and a page of the log never ends between them
+  created_at       timestamptz not null default clock_timestamp()
 );
 create index moderation_actions_channel on moderation_actions (channel_id, created_at desc);
 create index moderation_actions_member on moderation_actions (channel_id, target_user_id, created_at desc);
