@@ -15,7 +15,7 @@
  */
 import type { Logger } from 'pino'
 import {
-  admitOrRemove, bindChannel, channelByChat, channelLog, checkPost, decideJoinRequest, moderate, noteMember, noteMemberGone,
+  ACTION_LABELS, admitOrRemove, bindChannel, channelByChat, channelLog, checkPost, decideJoinRequest, moderate, noteMember, noteMemberGone,
   parseDuration, reportPost, ruleLabel, saveInviteLink, setSlowMode, standingOf, unbindChannel, type Channel, type GroupUser,
   type ModeratorCommand, type Target,
 } from '../../core/channels/index.ts'
@@ -232,13 +232,6 @@ async function groupCommandOf(
   await moderate(sql, channel, actor, { command: cmd, target, reason, minutes, threadId: threadOf(m), now: new Date() }, targetStanding.moderates)
 }
 
-export const ACTION_LABELS: Record<string, string> = {
-  delete: 'удалено сообщение', warn: 'предупреждение', mute: 'запрет писать', unmute: 'запрет снят', ban: 'исключение',
-  unban: 'исключение снято', remove: 'удалён из группы', hold: 'задержано до проверки', flag: 'отмечено для проверки',
-  approve: 'одобрено', join_approved: 'заявка одобрена', join_declined: 'заявка отклонена', report: 'жалоба',
-  appeal: 'обращение', appeal_rejected: 'обращение отклонено', slow_mode: 'медленный режим', bound: 'группа привязана',
-  unbound: 'группа отвязана',
-}
 
 /** «/slow 30» (seconds), «30s», «5m», «5 мин», «1ч»; «off», «выкл», «0» turn it off; null when unreadable. */
 export function parseSlow(raw: string): number | null {

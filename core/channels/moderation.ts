@@ -7,7 +7,7 @@
  */
 import type { Db, Sql } from '../db/connect.ts'
 import { AppError } from '../http/errors.ts'
-import { recordAction, type ActionActor, type Channel } from './channels.ts'
+import { recordAction, type ActionActor, type Channel, type ModerationActionKind } from './channels.ts'
 import { addEffect } from './effects.ts'
 import { checkMessage, compileWatched, type Verdict } from './filter/index.ts'
 import type { GroupUser } from './members.ts'
@@ -306,6 +306,28 @@ export async function notifyModerators(tx: Db, ch: Channel, kind: 'held' | 'repo
       chatId: c.chatId, template: 'channel-queue-notice', view: { kind: { [kind]: true }, className: ch.className },
     })
   }
+}
+
+/** Each kind of action as a moderator reads it in the log and a member's history. */
+export const ACTION_LABELS: Record<ModerationActionKind, string> = {
+  delete: 'удалено сообщение',
+  warn: 'предупреждение',
+  mute: 'запрет писать',
+  unmute: 'запрет писать снят',
+  ban: 'исключение из группы',
+  unban: 'исключение отменено',
+  remove: 'удалён из группы',
+  hold: 'сообщение задержано',
+  flag: 'сообщение отмечено для проверки',
+  approve: 'сообщение одобрено',
+  join_approved: 'принят в группу',
+  join_declined: 'отказано во вступлении',
+  report: 'жалоба на сообщение',
+  appeal: 'обращение об ограничении',
+  appeal_rejected: 'обращение отклонено',
+  slow_mode: 'медленный режим',
+  bound: 'группа привязана к классу',
+  unbound: 'группа отвязана',
 }
 
 const RULE_LABELS: Record<string, string> = {

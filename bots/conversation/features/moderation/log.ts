@@ -4,32 +4,11 @@
  * Several channels: a button each (`modl:<channelId>`); «Ещё» pages back with
  * `modl:<channelId>:<epoch ms>` (an ISO time would not fit in Telegram's 64 bytes).
  */
-import { channelById, channelLog, channelsModeratedBy, type ModerationActionKind, type ModerationRecord } from '../../../../core/channels/index.ts'
+import { ACTION_LABELS, channelById, channelLog, channelsModeratedBy, type ModerationRecord } from '../../../../core/channels/index.ts'
 import type { Reply, Turn } from '../../types.ts'
 import { dayTime, excerpt, modProblem, requireModerator, ruleWords, zoneOf } from './common.ts'
 
 const PAGE = 15
-
-const ACTION_WORDS: Record<ModerationActionKind, string> = {
-  delete: 'удалено сообщение',
-  warn: 'предупреждение',
-  mute: 'запрет писать',
-  unmute: 'запрет писать снят',
-  ban: 'исключение из группы',
-  unban: 'исключение отменено',
-  remove: 'удалён из группы',
-  hold: 'сообщение задержано',
-  flag: 'сообщение отмечено для проверки',
-  approve: 'сообщение одобрено',
-  join_approved: 'принят в группу',
-  join_declined: 'отказано во вступлении',
-  report: 'жалоба на сообщение',
-  appeal: 'обращение об ограничении',
-  appeal_rejected: 'обращение отклонено',
-  slow_mode: 'медленный режим',
-  bound: 'группа привязана к классу',
-  unbound: 'группа отвязана',
-}
 
 /** Rules that only repeat what the action or its author already says. */
 const SILENT_RULES = new Set(['moderator', 'report', 'appeal'])
@@ -44,7 +23,7 @@ function who(r: ModerationRecord): string {
 function line(r: ModerationRecord, zone: string) {
   return {
     at: dayTime(r.createdAt, zone),
-    action: ACTION_WORDS[r.action] ?? r.action,
+    action: ACTION_LABELS[r.action] ?? r.action,
     until: r.until ? dayTime(r.until, zone) : '',
     member: r.targetName || (r.targetUserId ? 'участник' : ''),
     rule: SILENT_RULES.has(r.rule) ? '' : ruleWords(r.rule),
