@@ -66,7 +66,8 @@ describe.each([
     await linkChat(sql, j.students[2]!.id, STUDENT)
     await linkChat(sql, j.students[2]!.guardianId, PARENT_C)
     tg = await startFakeTelegram({ token: TOKEN })
-    bot = await startBotUnderTest(kind, { sql, fake: tg, log: pino({ level: process.env.TEST_LOG ?? 'silent' }) })
+    // the tests sweep themselves (the telegraf adapter would otherwise start its own sweeper)
+    bot = await startBotUnderTest(kind, { sql, fake: tg, log: pino({ level: process.env.TEST_LOG ?? 'silent' }), extraDeps: { sweepEveryMs: 0 } })
     group = bot.group(GROUP, { title: '7А родители', isForum: true })
   })
   afterAll(async () => {
