@@ -29,6 +29,12 @@ const LATIN: Readonly<Record<string, string>> = {
   a: 'А', b: 'Б', c: 'С', d: 'Д', e: 'Е', g: 'Г', k: 'К', m: 'М', o: 'О', p: 'Р', v: 'В', x: 'Х', y: 'У',
 }
 
+/** A class letter as printed: a Latin look-alike read as Cyrillic, upper case, Ё as Е; null when it is no Cyrillic letter. */
+export function classLetter(raw: string): string | null {
+  const letter = LATIN[raw] ?? raw.toUpperCase().replace('Ё', 'Е')
+  return /^[А-Я]$/.test(letter) ? letter : null
+}
+
 const CLASS_TOKEN = /^\s*(\d{1,2})\s*[-–]?\s*([А-ЯЁа-яёA-Za-z])(?![\p{L}\d])[\s.,:;—–-]*/u
 const DASH = /\s*[-–—]\s*/g
 const NUMBERS = String.raw`\d+[а-яё]?(?:\s*[-–—]\s*\d+[а-яё]?)?(?:\s*,\s*\d+[а-яё]?(?:\s*[-–—]\s*\d+[а-яё]?)?)*`
@@ -64,9 +70,8 @@ export function parseHomeworkText(input: string): ParsedHomework | null {
   if (!m) return null
   const grade = Number(m[1])
   if (grade < 1 || grade > 11) return null
-  const raw = m[2]!
-  const letter = LATIN[raw] ?? raw.toUpperCase().replace('Ё', 'Е')
-  if (!/^[А-Я]$/.test(letter)) return null
+  const letter = classLetter(m[2]!)
+  if (!letter) return null
   const body = input.slice(m[0].length).trim()
 
   // the leading words: letters (inner hyphens, a trailing dot for abbreviations «рус. яз.»)

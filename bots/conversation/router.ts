@@ -18,6 +18,8 @@ export interface HandleResult {
   readonly replies: Outgoing[]
   /** set when the input failed unexpectedly (the person was told; the runtime logs it) */
   readonly error?: unknown
+  /** a class channel's Telegram calls wait in channel_effects (a moderator's decision, an appeal) */
+  readonly effects?: boolean
 }
 
 export async function handle(deps: BotDeps, input: Incoming): Promise<HandleResult> {
@@ -31,6 +33,7 @@ export async function handle(deps: BotDeps, input: Incoming): Promise<HandleResu
   const live = chat.state && (!chat.stateExpiresAt || chat.stateExpiresAt > now) ? chat.state : null
   let nextState: { state: ConversationState | null; expiresAt: Date | null } | undefined
   let selected: string | undefined
+  let effects = false
   const turn: Turn = {
     deps, sql, input, speaker, now,
     state: live,
@@ -44,6 +47,9 @@ export async function handle(deps: BotDeps, input: Incoming): Promise<HandleResu
     selectChild(studentId) {
       if (!speaker.children.some((c) => c.id === studentId)) throw new BotError({ template: 'problem', view: { notFound: true } })
       selected = studentId
+    },
+    effectsQueued() {
+      effects = true
     },
     ctx() {
       if (!speaker.actor) throw new BotError({ template: 'problem', view: { noAccount: true } })
@@ -69,7 +75,7 @@ export async function handle(deps: BotDeps, input: Incoming): Promise<HandleResu
       ...(selected !== undefined ? { studentId: selected } : {}),
     })
   }
-  return { replies: replies.map(toOutgoing), error }
+  return { replies: replies.map(toOutgoing), error, effects }
 }
 
 async function route(turn: Turn, stateExpired: boolean): Promise<Reply[]> {

@@ -107,6 +107,8 @@ export interface Turn {
   /** opens (or with null closes) the pending step; saved after the handler returns */
   setState(state: ConversationState | null, ttlMinutes?: number): void
   selectChild(studentId: string): void
+  /** the handler left Telegram calls for a class channel in channel_effects: the runtime makes them now */
+  effectsQueued(): void
   /** a request context for core services, or a "not allowed" error when there is no live account */
   ctx(): RequestContext
 }

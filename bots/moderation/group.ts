@@ -21,6 +21,7 @@ import {
 } from '../../core/channels/index.ts'
 import type { Sql } from '../../core/db/connect.ts'
 import { AppError } from '../../core/http/errors.ts'
+import { dayTime, excerpt } from '../conversation/features/moderation/common.ts'
 import { claimUpdate } from '../conversation/state.ts'
 import { loggable } from '../telegram/process.ts'
 import type { CallApi, ExecutedCall } from '../telegram/send.ts'
@@ -210,7 +211,7 @@ async function groupCommandOf(
       text: renderHtml('channel-history', {
         name: target.firstName, className: channel.className,
         records: records.map((r) => ({
-          when: formatWhen(r.createdAt, tz), actionLabel: ACTION_LABELS[r.action] ?? r.action, rule: ruleLabel(r.rule),
+          when: dayTime(r.createdAt, tz), actionLabel: ACTION_LABELS[r.action] ?? r.action, rule: ruleLabel(r.rule),
           actorName: r.actorName, messageText: r.messageText ? excerpt(r.messageText, 120) : null,
         })),
       }),
@@ -232,7 +233,6 @@ async function groupCommandOf(
   await moderate(sql, channel, actor, { command: cmd, target, reason, minutes, threadId: threadOf(m), now: new Date() }, targetStanding.moderates)
 }
 
-
 /** «/slow 30» (seconds), «30s», «5m», «5 мин», «1ч»; «off», «выкл», «0» turn it off; null when unreadable. */
 export function parseSlow(raw: string): number | null {
   const a = raw.trim().toLowerCase()
@@ -243,10 +243,3 @@ export function parseSlow(raw: string): number | null {
   return Number(m[1]) * (/^(m|м)/.test(unit) ? 60 : /^(h|ч)/.test(unit) ? 3600 : 1)
 }
 
-function excerpt(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
-}
-
-function formatWhen(d: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('ru-RU', { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' }).format(d)
-}

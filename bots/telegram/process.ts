@@ -64,7 +64,7 @@ export async function processUpdate(
   })
   const calls = await executePlan(plan, callApi, log)
   // a moderator's decision in the private chat (publish, delete, lift) is carried out in the group now
-  calls.push(...(await carryOutEffects(deps.sql, callApi, log)))
+  if (result.effects) calls.push(...(await carryOutEffects(deps.sql, callApi, log)))
   // ids and timings only: texts carry people's names and marks
   log.debug({
     kind: input.command ? `/${input.command.name}` : input.button ? 'button' : input.contact ? 'contact' : input.files ? 'files' : 'text',

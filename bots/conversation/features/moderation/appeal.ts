@@ -33,6 +33,8 @@ async function submit(turn: Turn, text: string): Promise<Reply[]> {
   }
   turn.setState(null)
   const r = await appeal(turn.sql, { userId: turn.input.chatId, firstName: '' }, text)
+  // the moderators' notices
+  if (r.classes.length) turn.effectsQueued()
   return [{
     template: 'mod-appeal',
     view: {

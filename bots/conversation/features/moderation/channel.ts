@@ -6,24 +6,19 @@
  */
 import { BIND_CODE_TTL_MINUTES, channelsModeratedBy, issueBindCode } from '../../../../core/channels/index.ts'
 import { listClasses } from '../../../../core/journal/index.ts'
+import { classLetter } from '../../homework-text.ts'
 import { classTeacherOf } from '../../identity.ts'
 import type { Button, Reply, Turn } from '../../types.ts'
 import { clock, modProblem, requireModerator, schoolWide, zoneOf } from './common.ts'
 
 interface ClassOption { readonly id: string; readonly label: string }
 
-/** Latin letters read as Cyrillic class letters: capitals by their look, small ones also by sound (b → Б). */
-const LATIN: Readonly<Record<string, string>> = {
-  A: 'А', B: 'В', C: 'С', E: 'Е', H: 'Н', K: 'К', M: 'М', O: 'О', P: 'Р', T: 'Т', X: 'Х', Y: 'У',
-  a: 'А', b: 'Б', c: 'С', d: 'Д', e: 'Е', g: 'Г', k: 'К', m: 'М', o: 'О', p: 'Р', v: 'В', x: 'Х', y: 'У',
-}
-
 /** «5а», «5 А», «5-a», «5 "А"» → «5А»; null when it is not a class label. */
 export function classLabel(raw: string): string | null {
   const m = /^(\d{1,2})\s*[-–]?\s*["«'“]?([A-Za-zА-Яа-яЁё])["»'”]?$/.exec(raw.trim())
   if (!m) return null
-  const letter = m[2]!
-  return `${Number(m[1])}${(LATIN[letter] ?? letter).toUpperCase()}`
+  const letter = classLetter(m[2]!)
+  return letter ? `${Number(m[1])}${letter}` : null
 }
 
 /** The current year's classes the speaker may bind: all of their schools', or their own classes. */

@@ -69,6 +69,7 @@ export async function queueButton(turn: Turn): Promise<Reply[]> {
   let done: object
   try {
     const item = await resolveQueueItem(turn.sql, turn.ctx(), itemId, decision as Decision)
+    turn.effectsQueued()
     done = {
       [decision]: true, held: item.kind === 'held', name: item.authorName || 'участник', className: item.className,
       banned: item.restriction === 'banned',
