@@ -154,6 +154,14 @@ async function run(command: string, args: string[], config: Config): Promise<num
     }
     case 'import':
       return runImport(args, config, log)
+    case 'backup':
+    case 'restore':
+      return (await import('./backup/cli.ts')).runBackupCommand(command, args, config, log)
+    case 'archive':
+      return (await import('./archive/cli.ts')).runArchiveCommand(args, config, log)
+    case 'printout':
+    case 'printouts':
+      return (await import('./print/cli.ts')).runPrintCommand(command, args, config, log)
     default:
       process.stderr.write(`zvonok: unknown command "${command}"\n\n${HELP}`)
       return 2

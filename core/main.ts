@@ -12,6 +12,7 @@ import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed.ts'
 import { createProviders } from '../notifier/channels/index.ts'
 import { createNotifier, type Notifier } from '../notifier/worker.ts'
+import { createTaskRunner, workerTasks, type TaskRunner } from './jobs/index.ts'
 import { createGrammyBot, setWebhook, startPolling, startSweeper, webhookRoutes } from '../bots/index.ts'
 
 export function createLogger(config: Config) {
@@ -42,13 +43,22 @@ export function startNotifier(config: Config, db: Database, log: pino.Logger): N
   })
 }
 
-/** `zvonok worker`: the notifier alone (run several; they share the outbox and the queues). */
+/** The worker's periodic tasks (backups, archive retention, print jobs) on this process's database. */
+export function startTasks(config: Config, db: Database, log: pino.Logger): TaskRunner {
+  const runner = createTaskRunner({ db, config, log: log.child({ role: 'tasks' }), clock: () => new Date() }, workerTasks())
+  runner.start()
+  return runner
+}
+
+/** `zvonok worker`: the notifier and the periodic tasks (run several; they share the outbox and the queues). */
 export async function runWorker(config: Config): Promise<void> {
   const log = createLogger(config)
   const db = await openAndMigrate(config, log)
   const notifier = startNotifier(config, db, log)
   await notifier.start()
+  const tasks = startTasks(config, db, log)
   onSignals(log, async () => {
+    await tasks.stop()
     await notifier.stop()
     await db.close()
   })
@@ -144,6 +154,7 @@ export async function runApi(config: Config, opts: { demo: boolean; notifier?: b
   await app.listen({ host: config.host, port: config.port })
   const notifier = opts.notifier ? startNotifier(config, db, log) : undefined
   await notifier?.start()
+  const tasks = opts.notifier ? startTasks(config, db, log) : undefined
   // the API keeps serving if the bot cannot start or stops polling (a revoked token): say so loudly
   await bot?.start((err) => log.error({ err }, 'the Telegram bot stopped taking updates'))
     .catch((err: unknown) => log.error({ err }, 'the Telegram bot could not start'))
@@ -152,6 +163,7 @@ export async function runApi(config: Config, opts: { demo: boolean; notifier?: b
     log.info('shutting down: no new requests, finishing those in flight')
     await bot?.stop()
     await app.close()
+    await tasks?.stop()
     await notifier?.stop()
     await redis?.quit().catch(() => undefined)
     await db.close()

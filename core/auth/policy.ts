@@ -101,6 +101,16 @@ export type Action =
   // class channels (the school forum)
   | 'channel.moderate'
   | 'school.moderateChannels'
+  // printouts, reports, the archive
+  | 'school.readReports'
+  | 'class.readReports'
+  | 'staff.readTimeliness'
+  | 'period.close'
+  | 'school.readArchive'
+  | 'school.printWeekly'
+  | 'class.printWeekly'
+  | 'printout.setPreference'
+  | 'school.verifyPrintouts'
 
 /** Roles that read the whole school's name cards. */
 const SCHOOL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy', 'secretary', 'teacher', 'class_teacher', 'moderator']
@@ -115,6 +125,10 @@ const JOURNAL_MANAGERS: readonly Role[] = ['admin', 'director', 'deputy']
 const JOURNAL_READERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy']
 /** The movement book is kept by the administration and the personnel clerk (school14 4.3). */
 const MOVEMENT_RECORDERS: readonly Role[] = ['admin', 'director', 'deputy', 'secretary']
+/** The archive of summary sheets and journals (school14 4.4.5, 5.3). */
+const ARCHIVE_READERS: readonly Role[] = ['admin', 'director', 'deputy', 'secretary']
+/** Staff who may check a printout's verification code. */
+const PRINTOUT_VERIFIERS: readonly Role[] = ['admin', 'coordinator', 'director', 'deputy', 'secretary', 'teacher', 'class_teacher']
 /** Forum moderators (school53 5.7) and the administration above them moderate every class channel. */
 const CHANNEL_MODERATORS: readonly Role[] = ['moderator', 'admin', 'director', 'deputy']
 
@@ -181,6 +195,18 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
         case 'school.moderateChannels':
           // every channel of the school, the watched words
           return hasSchoolRole(actor, CHANNEL_MODERATORS, s)
+        case 'school.readReports':
+          // the deputy's control reports across the school (school14 4.4.3–4.4.4)
+          return hasSchoolRole(actor, JOURNAL_READERS, s)
+        case 'period.close':
+          return hasSchoolRole(actor, JOURNAL_MANAGERS, s)
+        case 'school.readArchive':
+          return hasSchoolRole(actor, ARCHIVE_READERS, s)
+        case 'school.printWeekly':
+          return hasSchoolRole(actor, JOURNAL_MANAGERS, s)
+        case 'school.verifyPrintouts':
+          // whoever on the staff may be handed a paper: they see what it was, not its contents
+          return hasSchoolRole(actor, PRINTOUT_VERIFIERS, s)
         default:
           return false
       }
@@ -204,6 +230,12 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
         case 'channel.moderate':
           // binds the class's group, changes its settings, acts on its members and messages
           return hasSchoolRole(actor, CHANNEL_MODERATORS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'class.readReports':
+          // a class's summary sheet, attendance and activity: the administration and its class teacher
+          return hasSchoolRole(actor, JOURNAL_READERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
+        case 'class.printWeekly':
+          // the class teacher prints the week for the guardians who take paper (school14 4.6.5)
+          return hasSchoolRole(actor, JOURNAL_MANAGERS, r.schoolId) || isClassTeacherOfClass(actor, r.schoolId, r.classId)
         default:
           return false
       }
@@ -239,6 +271,13 @@ export function can(actor: Actor, action: Action, resource: Resource): boolean {
           return r.kind === 'student' && (personal || hasSchoolRole(actor, JOURNAL_READERS, r.schoolId) || isClassTeacherOf(actor, r))
         case 'person.writeSensitive':
           return hasSchoolRole(actor, PEOPLE_MANAGERS, r.schoolId)
+        case 'staff.readTimeliness':
+          // a teacher's own filling and timeliness; the administration's for every teacher
+          return r.kind === 'staff' && (isSelf(actor, r) || hasSchoolRole(actor, JOURNAL_READERS, r.schoolId))
+        case 'printout.setPreference':
+          // a guardian for themselves; the class teacher and the secretary record a refusal of
+          // electronic access (school14 4.6.5)
+          return r.kind === 'guardian' && (isSelf(actor, r) || isClassTeacherOf(actor, r) || hasSchoolRole(actor, PEOPLE_MANAGERS, r.schoolId))
         case 'consent.record':
           return hasSchoolRole(actor, PEOPLE_MANAGERS, r.schoolId) || isClassTeacherOf(actor, r)
         case 'credentials.issue':
