@@ -8,6 +8,7 @@ import {
 } from 'fastify-type-provider-zod'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
+import { archiveRoutes } from '../archive/routes.ts'
 import { authRoutes } from '../auth/routes.ts'
 import { channelsRoutes } from '../channels/routes.ts'
 import type { Config } from '../config/config.ts'
@@ -15,6 +16,8 @@ import type { Sql } from '../db/connect.ts'
 import { journalRoutes } from '../journal/routes.ts'
 import { messagingRoutes } from '../messaging/routes.ts'
 import { peopleRoutes } from '../people/routes.ts'
+import { printoutRoutes } from '../print/routes.ts'
+import { printoutDeliveryRoutes } from '../printouts/routes.ts'
 import { errorHandler, sendProblem, toProblem } from './problem.ts'
 import { errors } from './errors.ts'
 import { notificationRoutes, unsubscribeRoutes } from '../notifications/routes.ts'
@@ -116,6 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await protectedScope.register(notificationRoutes)
         await protectedScope.register(messagingRoutes)
         await protectedScope.register(channelsRoutes)
+        await protectedScope.register(archiveRoutes)
+        await protectedScope.register(printoutRoutes)
+        await protectedScope.register(printoutDeliveryRoutes)
       })
     },
     { prefix: '/v1' },
