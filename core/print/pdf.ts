@@ -29,6 +29,34 @@ const FIT_SCALES = [1, 0.93, 0.86, 0.8, 0.74, 0.68, 0.63, 0.58, 0.54]
 
 type Pdf = PDFKit.PDFDocument
 
+/**
+ * Shaping a word with fontkit is the costly part of setting text (about a millisecond per new
+ * word); pdfkit caches it per document only. The runs depend on the font file and the word
+ * alone (glyph ids and advances, not the document's subset), so one cache per font serves
+ * every document of the process: a class of 30 diaries shapes «Алгебра» once. This reaches
+ * into pdfkit's EmbeddedFont.layoutCache (pdfkit 0.20); without it pdfkit still works, slower.
+ */
+const LAYOUT_CACHE_LIMIT = 50_000
+const layoutCaches = { regular: { runs: Object.create(null) as Record<string, unknown>, size: 0 }, bold: { runs: Object.create(null) as Record<string, unknown>, size: 0 } }
+
+function shareLayoutCache(pdf: Pdf, name: 'regular' | 'bold'): void {
+  pdf.font(name)
+  const font = (pdf as unknown as { _font?: { layoutCache?: Record<string, unknown> } })._font
+  if (!font || typeof font.layoutCache !== 'object') return // a pdfkit without the cache: correct, only slower
+  const shared = layoutCaches[name]
+  if (shared.size > LAYOUT_CACHE_LIMIT) {
+    shared.runs = Object.create(null) as Record<string, unknown>
+    shared.size = 0
+  }
+  // count new words as they arrive, so the cache cannot grow without bound
+  font.layoutCache = new Proxy(shared.runs, {
+    set(target, key, value) {
+      if (!(key in target)) shared.size++
+      return Reflect.set(target, key, value)
+    },
+  })
+}
+
 function newPdf(meta: PrintMeta, title: string): Pdf {
   const pdf = new PDFDocument({
     autoFirstPage: false,
@@ -40,7 +68,8 @@ function newPdf(meta: PrintMeta, title: string): Pdf {
   })
   pdf.registerFont('regular', FONTS.regular)
   pdf.registerFont('bold', FONTS.bold)
-  pdf.font('regular')
+  shareLayoutCache(pdf, 'bold')
+  shareLayoutCache(pdf, 'regular')
   return pdf
 }
 
