@@ -28,6 +28,7 @@ export function replyForAppError(err: AppError): Reply | null {
       return { template: 'problem', view: { notFound: true } }
     case 'rule_violation':
     case 'year_closed':
+    case 'period_closed':
     case 'conflict':
       return { template: 'problem', view: { rule: true } }
     case 'validation_failed':

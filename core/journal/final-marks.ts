@@ -28,10 +28,13 @@ export async function setFinalMark(sql: Sql, ctx: RequestContext, input: z.infer
     // the answers below tell nothing about them
     const student = await personResource(tx, input.studentId)
     if (!student || student.kind !== 'student' || !can(ctx.actor, 'person.read', student)) throw errors.notFound('student', input.studentId)
-    const [p] = await tx<{ schoolId: string; timezone: string; endsOn: string; startsOn: string; gradeFrom: number; gradeTo: number; academicYearId: string; yearClosed: boolean }[]>`
-      select p.school_id, s.timezone, p.starts_on, p.ends_on, p.grade_from, p.grade_to, p.academic_year_id, y.closed_at is not null as year_closed
+    // the key-share lock holds off a concurrent period close (core/archive) until this commits
+    const [p] = await tx<{ schoolId: string; timezone: string; endsOn: string; startsOn: string; gradeFrom: number; gradeTo: number; academicYearId: string; yearClosed: boolean; periodClosed: boolean }[]>`
+      select p.school_id, s.timezone, p.starts_on, p.ends_on, p.grade_from, p.grade_to, p.academic_year_id, y.closed_at is not null as year_closed,
+        p.closed_at is not null as period_closed
       from periods p join schools s on s.id = p.school_id join academic_years y on y.id = p.academic_year_id
-      where p.id = ${input.periodId}`
+      where p.id = ${input.periodId}
+      for key share of p`
     if (!p) throw errors.invalidReference(`period ${input.periodId} does not exist`)
     // the student's class in that year during the period (the latest, after a transfer)
     const [cls] = await tx<{ classId: string; grade: number }[]>`
@@ -45,6 +48,7 @@ export async function setFinalMark(sql: Sql, ctx: RequestContext, input: z.infer
     // not teach the subject in the class is refused
     if (!can(ctx.actor, 'finalMark.write', teaching)) throw errors.forbidden()
     if (p.yearClosed) throw new AppError('year_closed', 'The school year of this period is closed')
+    if (p.periodClosed) throw new AppError('period_closed', 'The period is closed: its summary sheets are archived')
     if (cls.grade < p.gradeFrom || cls.grade > p.gradeTo) throw errors.rule(`The period does not apply to grade ${cls.grade}`)
     if (cls.grade === 1 && input.status !== 'ungraded') throw errors.rule('Grade 1 is taught without marks (school14 3.6): only the status «безотметочное» applies')
     const [before] = await tx<FinalMarkRow[]>`
@@ -84,6 +88,8 @@ export async function removeFinalMark(sql: Sql, ctx: RequestContext, finalMarkId
       const readable = can(ctx.actor, 'class.readJournal', { type: 'class', schoolId: before.schoolId, classId: before.classId })
       throw readable ? errors.forbidden() : errors.notFound('final mark', finalMarkId)
     }
+    const [period] = await tx<{ closed: boolean }[]>`select closed_at is not null as closed from periods where id = ${before.periodId} for key share`
+    if (period?.closed) throw new AppError('period_closed', 'The period is closed: its summary sheets are archived')
     const [after] = await tx<FinalMarkRow[]>`update final_marks set removed_at = now() where id = ${finalMarkId} returning ${FINAL_COLUMNS(tx)}`
     await recordChanges(tx, ctx, [{
       schoolId: before.schoolId, kind: 'final_mark.removed', entityType: 'final_mark', entityId: finalMarkId, before, after: after!,

@@ -9,6 +9,8 @@ import { can } from '../auth/policy.ts'
 import type { Db, Sql, Tx } from '../db/connect.ts'
 import { AppError, errors } from '../http/errors.ts'
 import type { RequestContext } from '../people/service.ts'
+import { archiveClassJournals } from '../archive/journals.ts'
+import { closePeriodTx } from '../archive/close-period.ts'
 import { requireSchoolAction } from './access.ts'
 import { recordChanges, type Change } from './changes.ts'
 import { applyPlanTopics } from './lessons.ts'
@@ -235,13 +237,18 @@ export async function closeYear(sql: Sql, ctx: RequestContext, schoolId: string,
     const inserted: { id: string; studentId: string; kind: string }[] = []
     for (let i = 0; i < rows.length; i += 2000)
       inserted.push(...await tx<{ id: string; studentId: string; kind: string }[]>`insert into movements ${tx(rows.slice(i, i + 2000) as never[])} returning id, student_id, kind`)
+    // the archive (school14 5.3, school26 2.16): the summary sheets of the periods still open,
+    // then every class's journal of the year, before the year is marked closed
+    const open = await tx<{ id: string }[]>`
+      select id from periods where academic_year_id = ${yearId} and closed_at is null order by starts_on, kind, grade_from`
+    for (const p of open) await closePeriodTx(tx, ctx, p.id)
+    const journals = await archiveClassJournals(tx, ctx, schoolId, yearId)
     await tx`update academic_years set closed_at = now() where id = ${yearId}`
-    await tx`update periods set closed_at = now() where academic_year_id = ${yearId} and closed_at is null`
     await recordChanges(tx, ctx, [
       { schoolId, kind: 'year.closed', entityType: 'academic_year', entityId: yearId, before: y, after: { ...y, closedAt: new Date() }, payload: { id: yearId, nextYearId: next.id, promoted, graduated, retained } },
       ...inserted.map((m) => ({ schoolId, kind: 'movement.recorded' as const, entityType: 'movement', entityId: m.id, before: null, after: m, studentId: m.studentId, payload: { movementId: m.id, kind: m.kind } })),
     ])
-    return { nextYear: next, promoted, graduated, retained, classes: successor.size }
+    return { nextYear: next, promoted, graduated, retained, classes: successor.size, archived: { periods: open.length, journals: journals.length } }
   })
 }
 

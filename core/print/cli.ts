@@ -10,7 +10,8 @@ import type { Config } from '../config/config.ts'
 import { openAndMigrate } from '../main.ts'
 import { render } from '../render/render.ts'
 import { madeAtText } from './meta.ts'
-import { normalizeCode, sha256 } from './registry.ts'
+import { sha256Hex } from './canonical.ts'
+import { normalizeCode } from './registry.ts'
 import { findPrintout, recordView } from './verify.ts'
 
 const USAGE = 'usage: zvonok printout verify CODE [--file FILE]\n       zvonok printouts weekly --school ID [--class ID] [--week YYYY-MM-DD] [--out DIR]\n'
@@ -42,7 +43,7 @@ export async function runPrintCommand(command: string, args: string[], config: C
   let fileHash: string | undefined
   if (parsed.values.file) {
     try {
-      fileHash = sha256(await readFile(parsed.values.file))
+      fileHash = sha256Hex(await readFile(parsed.values.file))
     } catch (err) {
       process.stderr.write(`zvonok printout verify: cannot read ${parsed.values.file}: ${(err as Error).message}\n`)
       return 2

@@ -3,8 +3,9 @@
  * and the SHA-256 of its data and files. A paper in hand is checked by its code; a file by its
  * checksum as well.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Db } from '../db/connect.ts'
+import { canonicalJson, sha256Hex } from './canonical.ts'
 import { render } from '../render/render.ts'
 import type { PrintDoc } from './markup.ts'
 import type { PrintMeta } from './meta.ts'
@@ -27,18 +28,6 @@ export function newCode(): string {
 export function normalizeCode(input: string): string | null {
   const s = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1')
   return new RegExp(`^[${ALPHABET}]{${CODE_LENGTH}}$`).test(s) ? s : null
-}
-
-export const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex')
-
-/** JSON with object keys sorted at every level: the same data always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
-      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-    }
-    return v
-  })
 }
 
 export type PrintFormat = 'pdf' | 'xlsx'
@@ -85,7 +74,7 @@ export async function producePrintout(db: Db, input: PrintoutInput): Promise<Pri
                            data_sha256, pdf_sha256, xlsx_sha256, pages)
     values (${meta.code}, ${input.schoolId}, ${input.kind}, ${input.title.slice(0, 300)}, ${meta.madeAt}, ${input.madeBy.accountId},
             ${input.madeBy.label.slice(0, 200)}, ${input.studentId ?? null}, ${input.classId ?? null}, ${db.json((input.params ?? {}) as never)},
-            ${sha256(canonicalJson(input.data))}, ${pdf ? sha256(pdf.pdf) : null}, ${xlsx ? sha256(xlsx) : null}, ${pdf?.pages ?? null})`
+            ${sha256Hex(canonicalJson(input.data))}, ${pdf ? sha256Hex(pdf.pdf) : null}, ${xlsx ? sha256Hex(xlsx) : null}, ${pdf?.pages ?? null})`
   return { code: meta.code, madeAt: meta.madeAt, meta, pdf: pdf?.pdf, xlsx, pages: pdf?.pages }
 }
 

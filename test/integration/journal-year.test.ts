@@ -147,11 +147,28 @@ describe('closing the year', () => {
     // a third 5А student who stays in the 5th grade
     ids.dima = await createPerson(t.sql, schoolId, 'student', { lastName: 'dima' })
     await call('POST', `/schools/${schoolId}/movements`, { kind: 'admission', studentId: ids.dima, toClassId: ids.c5a, occurredOn: '2025-09-01', orderNumber: '101-у' }, secretary)
+    // a period still open when the year closes: its summary sheets are archived by the close
+    const q4 = await call('POST', `/schools/${schoolId}/years/${yearId}/periods`, {
+      kind: 'quarter', number: 4, gradeFrom: 5, gradeTo: 11, startsOn: '2026-04-01', endsOn: '2026-05-31',
+    })
+    expect(q4.status).toBe(201)
     const r = await call('POST', `/schools/${schoolId}/years/${yearId}/close`, {
       next: { name: '2026/2027', startsOn: '2026-09-01', endsOn: '2027-05-31' }, orderNumber: '210-у', heldBack: [ids.dima],
     })
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ promoted: 2, graduated: 1, retained: 1 })
+    // the archive: the open period's summary sheet of each class (25 years) and each class's
+    // journal of the year (5 years), chained in the school's archive
+    const archived = await t.sql<{ seq: number; kind: string; classId: string; retainUntil: string; pdf: boolean }[]>`
+      select e.seq, e.kind, e.class_id, e.retain_until, f.pdf is not null as pdf
+      from archive_entries e join archive_files f on f.entry_id = e.id where e.school_id = ${schoolId} order by e.seq`
+    const byKind = (k: string) => archived.filter((a) => a.kind === k).map((a) => a.classId).sort()
+    expect(byKind('summary_sheet')).toEqual([ids.c5a, ids.c5b, ids.c11a].sort())
+    expect(byKind('class_journal')).toEqual([ids.c5a, ids.c5b, ids.c11a].sort())
+    expect(archived.map((a) => a.seq)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(archived.filter((a) => a.kind === 'summary_sheet').every((a) => a.retainUntil === '2051-05-31' && a.pdf)).toBe(true)
+    expect(archived.filter((a) => a.kind === 'class_journal').every((a) => a.retainUntil === '2031-05-31' && !a.pdf)).toBe(true)
+    expect(await t.sql`select closed_at is not null as closed from periods where id = ${q4.body.id}`).toEqual([{ closed: true }])
     const nextYearId = r.body.nextYear.id
     const classes = await t.sql<{ grade: number; letter: string; classTeacherId: string | null; previousClassId: string | null; id: string }[]>`
       select id, grade, letter, class_teacher_id, previous_class_id from classes where academic_year_id = ${nextYearId} order by grade, letter`

@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { main } from '../../core/cli.ts'
 import {
-  canonicalJson, madeByLabel, MarkupError, normalizeCode, parseMarkup, producePrintout, sha256, systemLabel, toPdf, toXlsx,
+  canonicalJson, madeByLabel, MarkupError, normalizeCode, parseMarkup, producePrintout, sha256Hex, systemLabel, toPdf, toXlsx,
   type PrintMeta,
 } from '../../core/print/index.ts'
 import { bearer, createAccount, createClass, createPerson, createSchool, createTestApp, login, type TestApp } from '../helpers/app.ts'
@@ -160,8 +160,8 @@ describe('the printout record', () => {
     const [row] = await t.sql<{ dataSha256: string; pdfSha256: string; xlsxSha256: string; pages: number; madeByLabel: string }[]>`
       select data_sha256, pdf_sha256, xlsx_sha256, pages, made_by_label from printouts where code = ${p.code}`
     expect(row).toEqual({
-      dataSha256: sha256(canonicalJson({ rows: [{ a: 1, b: 2 }], class: '5А' })),
-      pdfSha256: sha256(p.pdf!), xlsxSha256: sha256(p.xlsx!), pages: 1, madeByLabel: 'Сидорова Е. В., заместитель директора',
+      dataSha256: sha256Hex(canonicalJson({ rows: [{ a: 1, b: 2 }], class: '5А' })),
+      pdfSha256: sha256Hex(p.pdf!), xlsxSha256: sha256Hex(p.xlsx!), pages: 1, madeByLabel: 'Сидорова Е. В., заместитель директора',
     })
     expect((await pdfText(p.pdf!))[0]).toContain(`код проверки ${p.code.slice(0, 5)}-${p.code.slice(5)}`)
   })
@@ -174,12 +174,12 @@ describe('the printout record', () => {
     })
     const typed = `${p.code.slice(0, 5).toLowerCase()}-${p.code.slice(5)}`
     const deputyTokens = await login(t.app, deputy)
-    const ok = await t.app.inject({ method: 'GET', url: `/v1/printouts/${typed}?sha256=${sha256(p.pdf!)}`, headers: bearer(deputyTokens) })
+    const ok = await t.app.inject({ method: 'GET', url: `/v1/printouts/${typed}?sha256=${sha256Hex(p.pdf!)}`, headers: bearer(deputyTokens) })
     expect(ok.statusCode).toBe(200)
     expect(ok.json()).toMatchObject({
       code: `${p.code.slice(0, 5)}-${p.code.slice(5)}`, kind: 'diary_week', title: 'Дневник: Аникин Олег, 16–21 ноября',
       schoolName: 'Школа № 14', madeBy: '«Звонок», еженедельная рассылка', pages: 1, fileMatches: true,
-      sha256: { pdf: sha256(p.pdf!) },
+      sha256: { pdf: sha256Hex(p.pdf!) },
     })
     const wrongFile = await t.app.inject({ method: 'GET', url: `/v1/printouts/${p.code}?sha256=${'0'.repeat(64)}`, headers: bearer(deputyTokens) })
     expect(wrongFile.json().fileMatches).toBe(false)
