@@ -58,6 +58,12 @@ export const envSchema = z.object({
   ),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')).transform((v) => v === 'true'),
   DEMO: z.preprocess(emptyToUndefined, z.enum(['auto', 'off']).default('auto')),
+  // backups (core/backup): where, how many daily ones to keep, when (UTC), which binaries
+  BACKUP_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
+  BACKUP_KEEP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).default(14)),
+  BACKUP_AT: z.preprocess(emptyToUndefined, z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|off)$/, 'must be HH:MM (24-hour, UTC) or off').default('02:30')),
+  PG_DUMP: z.preprocess(emptyToUndefined, z.string().default('pg_dump')),
+  PG_RESTORE: z.preprocess(emptyToUndefined, z.string().default('pg_restore')),
 })
 
 export type Env = z.infer<typeof envSchema>
@@ -88,6 +94,17 @@ export interface Config {
   readonly logLevel: Env['LOG_LEVEL']
   readonly trustProxy: boolean
   readonly demo: Env['DEMO']
+  readonly backup: {
+    /** where backups are written (default DATA_DIR/backups) */
+    readonly dir: string
+    /** how many daily backups the worker keeps */
+    readonly keep: number
+    /** the daily backup's time of day, 'HH:MM' in UTC; 'off': no daily backup */
+    readonly at: string
+    /** pg_dump and pg_restore (names looked up in PATH, or paths) */
+    readonly pgDump: string
+    readonly pgRestore: string
+  }
 }
 
 export class ConfigError extends Error {
@@ -135,6 +152,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     demo: e.DEMO,
+    backup: Object.freeze({
+      dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, 'backups')),
+      keep: e.BACKUP_KEEP, at: e.BACKUP_AT, pgDump: e.PG_DUMP, pgRestore: e.PG_RESTORE,
+    }),
   })
 }
 

@@ -11,6 +11,11 @@ export type Db = Sql | Tx
 export interface Database {
   readonly sql: Sql
   readonly embedded: boolean
+  /**
+   * Embedded only: PGlite's dump of the whole data directory (gzipped tar), taken with the one
+   * connection held and after a CHECKPOINT, so no transaction is open while it is copied.
+   */
+  dumpDataDir?(): Promise<Uint8Array>
   close(): Promise<void>
 }
 
@@ -56,6 +61,15 @@ export function fromEmbedded(embedded: EmbeddedPostgres): Database {
   return {
     sql,
     embedded: true,
+    async dumpDataDir() {
+      const reserved = await sql.reserve()
+      try {
+        await reserved`checkpoint`
+        return await embedded.dumpDataDir()
+      } finally {
+        reserved.release()
+      }
+    },
     async close() {
       await sql.end({ timeout: 5 })
       await embedded.stop()
