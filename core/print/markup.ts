@@ -5,7 +5,7 @@
  *
  *   <doc title orientation="portrait|landscape" font-size fit="page">
  *     <section name>  <h1> <h2> <p class="small"> (with <b>) <br/>
- *     <table widths="4,1,1" font-size> <tr head|total> <th>/<td colspan align n> </table>
+ *     <table widths="4,1,1" font-size> <tr head|total> <th>/<td colspan align n vertical> </table>
  */
 import { Parser } from 'htmlparser2'
 import { render } from '../render/render.ts'
@@ -24,6 +24,8 @@ export interface Cell {
   readonly align: Align
   /** the cell's number for a spreadsheet (the text is what the page shows, e.g. «4,5») */
   readonly n: number | null
+  /** set bottom to top on the page (narrow subject columns of a summary sheet) */
+  readonly vertical: boolean
 }
 
 export interface Row {
@@ -71,7 +73,7 @@ export function parseMarkup(markup: string, source = 'markup'): PrintDoc {
   let bold = 0
   let table: { widths: number[]; fontSize: number | null; rows: Row[] } | null = null
   let row: { head: boolean; total: boolean; cells: Cell[] } | null = null
-  let cell: { parts: string[]; bold: boolean; colspan: number; align: Align; n: number | null } | null = null
+  let cell: { parts: string[]; bold: boolean; colspan: number; align: Align; n: number | null; vertical: boolean } | null = null
   const fail = (what: string): never => {
     throw new MarkupError(`${source}: ${what}`)
   }
@@ -134,6 +136,7 @@ export function parseMarkup(markup: string, source = 'markup'): PrintDoc {
             parts: [], bold: name === 'th' || row!.head || row!.total,
             colspan: Math.max(1, Math.trunc(num(attrs.colspan, 'colspan') ?? 1)),
             align: align(attrs.align ?? (name === 'th' ? 'center' : undefined)), n: num(attrs.n, 'n'),
+            vertical: 'vertical' in attrs,
           }
           return
         default:
@@ -170,7 +173,7 @@ export function parseMarkup(markup: string, source = 'markup'): PrintDoc {
           return
         case 'th': case 'td': {
           const text = cell!.parts.join('').split('\n').map((l) => collapse(l).trim()).join('\n').trim()
-          row!.cells.push({ text, bold: cell!.bold, colspan: cell!.colspan, align: cell!.align, n: cell!.n })
+          row!.cells.push({ text, bold: cell!.bold, colspan: cell!.colspan, align: cell!.align, n: cell!.n, vertical: cell!.vertical })
           cell = null
           return
         }

@@ -133,18 +133,31 @@ function textBlock(f: Frame, b: Extract<Block, { kind: 'h1' | 'h2' | 'p' }>): vo
 interface Measured {
   readonly row: Row
   readonly height: number
-  readonly spans: readonly { x: number; w: number }[]
+  readonly spans: readonly { x: number; w: number; size: number }[]
+}
+
+/** A cell's words are never split: a word wider than its column sets the cell in smaller type. */
+const MIN_CELL_SHRINK = 0.72
+
+function cellSize(f: Frame, text: string, bold: boolean, size: number, width: number): number {
+  f.pdf.font(bold ? 'bold' : 'regular').fontSize(size)
+  const widest = Math.max(0, ...text.split(/\s+/).map((w) => f.pdf.widthOfString(w)))
+  return widest > width ? size * Math.max(MIN_CELL_SHRINK, width / widest) : size
 }
 
 function measureRow(f: Frame, row: Row, cols: readonly number[], size: number): Measured {
-  const spans: { x: number; w: number }[] = []
+  const spans: { x: number; w: number; size: number }[] = []
   let x = f.x, i = 0, height = size + 2 * CELL_PAD * f.scale
   for (const c of row.cells) {
     const w = cols.slice(i, i + c.colspan).reduce((a, b) => a + b, 0)
-    spans.push({ x, w })
+    const inner = w - 2 * CELL_PAD * f.scale
+    const own = c.text && !c.vertical ? cellSize(f, c.text, c.bold, size, inner) : size
+    spans.push({ x, w, size: own })
     if (c.text) {
-      f.pdf.font(c.bold ? 'bold' : 'regular').fontSize(size)
-      height = Math.max(height, f.pdf.heightOfString(c.text, { width: w - 2 * CELL_PAD * f.scale, lineGap: 0 }) + 2 * CELL_PAD * f.scale)
+      f.pdf.font(c.bold ? 'bold' : 'regular').fontSize(own)
+      // a vertical cell is as tall as its text is long (one line, read bottom to top)
+      const need = c.vertical ? f.pdf.widthOfString(c.text) : f.pdf.heightOfString(c.text, { width: inner, lineGap: 0 })
+      height = Math.max(height, need + 2 * CELL_PAD * f.scale)
     }
     x += w
     i += c.colspan
@@ -152,15 +165,22 @@ function measureRow(f: Frame, row: Row, cols: readonly number[], size: number): 
   return { row, height, spans }
 }
 
-function drawRow(f: Frame, m: Measured, size: number): void {
+function drawRow(f: Frame, m: Measured): void {
   if (f.draw) {
     const pad = CELL_PAD * f.scale
     f.pdf.lineWidth(0.5).strokeColor('black').fillColor('black')
     m.row.cells.forEach((c, i) => {
       const s = m.spans[i]!
       f.pdf.rect(s.x, f.y, s.w, m.height).stroke()
-      if (c.text) {
-        f.pdf.font(c.bold ? 'bold' : 'regular').fontSize(size)
+      if (!c.text) return
+      f.pdf.font(c.bold ? 'bold' : 'regular').fontSize(s.size)
+      if (c.vertical) {
+        // turned a quarter anticlockwise about the cell's bottom-left corner, centred across the column
+        const x = s.x + (s.w - s.size) / 2, y = f.y + m.height - pad
+        f.pdf.save().rotate(-90, { origin: [x, y] })
+        f.pdf.text(c.text, x, y, { lineBreak: false, lineGap: 0 })
+        f.pdf.restore()
+      } else {
         f.pdf.text(c.text, s.x + pad, f.y + pad, { width: s.w - 2 * pad, align: c.align, lineGap: 0 })
       }
     })
@@ -178,14 +198,14 @@ function tableBlock(f: Frame, b: Extract<Block, { kind: 'table' }>): void {
   // the header stays with the first row
   const first = body[0] ? measureRow(f, body[0], cols, size).height : 0
   if (f.y + headHeight + first > f.bottom && f.y > f.top) newPage(f)
-  for (const h of heads) drawRow(f, h, size)
+  for (const h of heads) drawRow(f, h)
   for (const r of body) {
     const m = measureRow(f, r, cols, size)
     if (f.y + m.height > f.bottom && f.y > f.top + headHeight) {
       newPage(f)
-      for (const h of heads) drawRow(f, h, size)
+      for (const h of heads) drawRow(f, h)
     }
-    drawRow(f, m, size)
+    drawRow(f, m)
   }
   f.y += size * 0.6
 }

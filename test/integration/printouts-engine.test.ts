@@ -80,6 +80,15 @@ describe('PDF', () => {
     expect(info).toMatchObject({ Title: 'Сводная ведомость 5А', Creator: 'Звонок', Keywords: 'K7M3Q9XF2B' })
   })
 
+  test('vertical header cells (a summary sheet\'s subjects) are read back and make the row as tall as the word', async () => {
+    const d = parseMarkup('<doc title="В"><table widths="4,1,1"><tr head="1"><th>Обучающийся</th><th vertical="1">Обществознание</th><th vertical="1">Физкультура</th></tr><tr><td>Аникин Олег</td><td>5</td><td>4</td></tr></table></doc>')
+    const table = d.blocks[0]
+    if (table?.kind !== 'table') throw new Error('expected a table')
+    expect(table.rows[0]!.cells.map((c) => c.vertical)).toEqual([false, true, true])
+    const text = (await pdfText((await toPdf(d, META)).pdf))[0]!
+    for (const word of ['Обществознание', 'Физкультура', 'Аникин Олег']) expect(text).toContain(word)
+  })
+
   test('fit="page" sets a long document in smaller type on one page', async () => {
     const loose = await toPdf(parseMarkup(sheet(70)), META)
     const fitted = await toPdf(parseMarkup(sheet(70, 'fit="page"')), META)
