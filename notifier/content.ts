@@ -7,15 +7,17 @@ import type { Db } from '../core/db/connect.ts'
 import { classAbsenceDigest, classAttendanceWeek } from '../core/notifications/attendance-reports.ts'
 import type { Channel, Profile } from '../core/notifications/preferences.ts'
 import { plural, render } from '../core/render/render.ts'
+import type { Attachment, ChatMessage } from './channels/types.ts'
 import { composeView, type DeliveryEvent, type Lookups, type MessageView } from './compose.ts'
+import type { PreparedPrintout, PrintoutReport } from './printouts.ts'
 import { isTalk, talkView, type TalkView } from './talk.ts'
 
 /** The journal's changes folded per child, plus thread messages and announcements. */
 export type EventsView = MessageView & TalkView
 
 export type Rendered =
-  | { channel: 'telegram'; html: string }
-  | { channel: 'email'; subject: string; html: string; text: string }
+  | { channel: 'telegram'; html: string; document?: ChatMessage['document'] }
+  | { channel: 'email'; subject: string; html: string; text: string; attachments?: Attachment[] }
   | { channel: 'sms'; text: string }
 
 export interface ReportPayload {
@@ -125,6 +127,26 @@ export async function reportView(db: Db, p: ReportPayload): Promise<{ empty: boo
 
 export function renderReport(r: { model: Record<string, unknown>; name: string }, input: RenderInput): Rendered {
   return renderFor(input.channel, r.name, { ...r.model, schoolName: input.profile.schoolName, unsubscribeUrl: input.unsubscribeUrl })
+}
+
+/**
+ * A weekly printout's message with its PDF: attached to the e-mail, or sent on Telegram as a
+ * document whose caption is the message (a short one when the list is too long for a caption).
+ */
+export function renderPrintout(report: PrintoutReport, doc: PreparedPrintout, input: RenderInput): Rendered {
+  const name = report === 'diary_week' ? 'diary-week' : 'paper-bundle'
+  const { pdf, ...view } = doc
+  const model = { ...view, count: view.recipients?.length ?? 0, schoolName: input.profile.schoolName, unsubscribeUrl: input.unsubscribeUrl }
+  const file = { filename: doc.filename, content: pdf, contentType: 'application/pdf' }
+  const r = renderFor(input.channel, name, model)
+  switch (r.channel) {
+    case 'email':
+      return { ...r, attachments: [file] }
+    case 'telegram':
+      return { ...r, document: { ...file, shortCaption: tidy(render(`notify/telegram/${name}-caption.html`, model)) } }
+    case 'sms':
+      throw new Error(`a ${report} printout is never sent by SMS`)
+  }
 }
 
 function renderFor(channel: Channel, name: string, model: object): Rendered {

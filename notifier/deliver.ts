@@ -1,20 +1,21 @@
 /**
  * Sending one delivery, whatever calls it (a bull job or the in-process runner):
  *   1. claim it (pending/deferred and due → sending), so it is never sent twice at once;
- *   2. render it for its channel; nothing left to tell → suppressed;
+ *   2. render it for its channel (a weekly printout: make its PDF once); nothing left to tell → suppressed;
  *   3. send; record sent + provider id, or defer (429, outage) or fall back (blocked, rejected).
  * A delivery that is not claimable (already sent, someone else sending) is left alone.
  */
 import type { Logger } from 'pino'
 import type { Sql } from '../core/db/connect.ts'
 import { insertRows } from '../core/db/insert-rows.ts'
-import { chooseChannel, loadProfiles, type Channel, type Profile, type Topic } from '../core/notifications/preferences.ts'
+import { CHANNELS, chooseChannel, loadProfiles, type Channel, type Profile, type Topic } from '../core/notifications/preferences.ts'
 import { unsubscribeUrl } from '../core/notifications/unsubscribe.ts'
 import { localDate } from '../core/journal/time.ts'
 import { SendError, type Providers } from './channels/index.ts'
 import type { DeliveryEvent } from './compose.ts'
-import { eventsView, renderEvents, renderReport, reportView, type Rendered, type ReportPayload } from './content.ts'
+import { eventsView, renderEvents, renderPrintout, renderReport, reportView, type Rendered, type ReportPayload } from './content.ts'
 import { backoffMs, type NotifierOptions } from './options.ts'
+import { isPrintoutReport, preparePrintout, PRINTOUT_ROUTES, type PrintoutPayload } from './printouts.ts'
 import type { ChatGate } from './rate.ts'
 import { topicOf } from './routing.ts'
 
@@ -72,16 +73,30 @@ async function send(deps: DeliverDeps, d: Claimed, now: Date): Promise<Outcome> 
     select o.id as outbox_id, o.kind, de.student_id, o.payload
     from delivery_events de join outbox o on o.id = de.outbox_id
     where de.delivery_id = ${d.id} order by o.id`
-  const topics = d.mode === 'report' ? [d.payload.report as Topic] : [...new Set(events.map((e) => topicOf(e)!).filter(Boolean))]
+  const printout = d.mode === 'report' && isPrintoutReport(d.payload.report) ? d.payload.report : null
+  const topics = d.mode === 'report'
+    ? [reportRoute(d.payload.report)?.topic].filter((t) => t !== undefined)
+    : [...new Set(events.map((e) => topicOf(e)!).filter(Boolean))]
   const address = profile.addresses[d.channel]
-  if (!address) return fail(deps, d, profile, events, topics, `no ${d.channel} address any more`)
+  if (!address) return fail(deps, d, profile, events, `no ${d.channel} address any more`)
 
+  // no link for mail that no topic governs (the weekly diary follows the guardian's printout choice)
+  const unsubscribe = d.mode === 'report' && !topics.length ? undefined
+    : unsubscribeUrl(deps.publicUrl, deps.secret, { personId: d.personId, topic: topics[0] ?? 'marks', channel: d.channel })
   const input = {
-    channel: d.channel, mode: d.mode, profile, date: localDate(d.notBefore, profile.timezone),
-    unsubscribeUrl: unsubscribeUrl(deps.publicUrl, deps.secret, { personId: d.personId, topic: topics[0] ?? 'marks', channel: d.channel }),
+    channel: d.channel, mode: d.mode, profile, date: localDate(d.notBefore, profile.timezone), unsubscribeUrl: unsubscribe ?? '',
   }
   let rendered: Rendered
-  if (d.mode === 'report') {
+  if (printout) {
+    const doc = await preparePrintout(sql, d.id, d.payload as unknown as PrintoutPayload)
+    if (!doc) {
+      await sql`
+        update deliveries set status = 'suppressed', last_error = 'nothing to print for the week', claimed_at = null, updated_at = now()
+        where id = ${d.id}`
+      return { status: 'suppressed' }
+    }
+    rendered = renderPrintout(printout, doc, input)
+  } else if (d.mode === 'report') {
     rendered = renderReport(await reportView(sql, d.payload as unknown as ReportPayload), input)
   } else {
     const view = await eventsView(sql, events)
@@ -97,10 +112,12 @@ async function send(deps: DeliverDeps, d: Claimed, now: Date): Promise<Outcome> 
     if (waitMs > 0) return defer(deps, d, now, waitMs, null, true)
   }
   try {
-    const result = await provide(deps.providers, rendered, address, d.id, input.unsubscribeUrl)
+    const result = await provide(deps.providers, rendered, address, d.id, unsubscribe)
+    // a printout's file has done its job: the code stays on the delivery
     await sql`
       update deliveries set status = 'sent', provider_id = ${result.providerId}, address = ${mask(d.channel, address)},
         sent_at = ${deps.options.clock()}, last_error = null, claimed_at = null, updated_at = now()
+        ${printout ? sql`, payload = payload #- '{printout,pdf}'` : sql``}
       where id = ${d.id}`
     return { status: 'sent' }
   } catch (err) {
@@ -112,19 +129,22 @@ async function send(deps: DeliverDeps, d: Claimed, now: Date): Promise<Outcome> 
         update chat_links set dead_at = now(), dead_reason = ${err.message.slice(0, 300)}
         where person_id = ${d.personId} and chat_id = ${address}::bigint and dead_at is null and unlinked_at is null`
     }
-    return fail(deps, d, profile, events, topics, err.message)
+    return fail(deps, d, profile, events, err.message)
   }
 }
 
-async function provide(p: Providers, r: Rendered, address: string, deliveryId: string, unsubscribe: string) {
+async function provide(p: Providers, r: Rendered, address: string, deliveryId: string, unsubscribe: string | undefined) {
   const missing = (c: string) => new SendError('permanent', `the ${c} channel is not configured`)
   switch (r.channel) {
     case 'telegram':
       if (!p.telegram) throw missing('telegram')
-      return p.telegram.send({ chatId: address, html: r.html })
+      return p.telegram.send({ chatId: address, html: r.html, ...(r.document ? { document: r.document } : {}) })
     case 'email':
       if (!p.email) throw missing('email')
-      return p.email.send({ to: address, subject: r.subject, html: r.html, text: r.text, messageId: `<${deliveryId}@zvonok>`, unsubscribeUrl: unsubscribe })
+      return p.email.send({
+        to: address, subject: r.subject, html: r.html, text: r.text, messageId: `<${deliveryId}@zvonok>`,
+        ...(unsubscribe ? { unsubscribeUrl: unsubscribe } : {}), ...(r.attachments ? { attachments: r.attachments } : {}),
+      })
     case 'sms':
       if (!p.sms) throw missing('sms')
       return p.sms.send({ phone: address, text: r.text })
@@ -141,16 +161,20 @@ async function defer(deps: DeliverDeps, d: Claimed, now: Date, waitMs: number, e
 }
 
 /** Permanently failed on this channel: record it and hand its events to the next channel. */
-async function fail(deps: DeliverDeps, d: Claimed, profile: Profile, events: readonly DeliveryEvent[], topics: readonly Topic[], error: string): Promise<Outcome> {
+async function fail(deps: DeliverDeps, d: Claimed, profile: Profile, events: readonly DeliveryEvent[], error: string): Promise<Outcome> {
   const tried = new Set<Channel>([...((d.payload.tried as Channel[] | undefined) ?? []), d.channel, ...unavailable(deps.providers)])
   const fallback: Array<{ id: string; channel: Channel }> = []
   await deps.sql.begin(async (tx) => {
-    await tx`
+    // as it is now: a printout made on this attempt is in it, and goes on with the fallback
+    const [current] = await tx<{ payload: Record<string, unknown> }[]>`
       update deliveries set status = 'failed', last_error = ${error.slice(0, 1000)}, claimed_at = null, updated_at = now()
-      where id = ${d.id}`
+      where id = ${d.id}
+      returning payload`
+    await tx`update deliveries set payload = payload #- '{printout,pdf}' where id = ${d.id} and payload ? 'printout'`
     const next = new Map<Channel, DeliveryEvent[]>()
     if (d.mode === 'report') {
-      const choice = chooseChannel(profile, topics[0]!, tried)
+      const route = reportRoute(d.payload.report)
+      const choice = route && chooseChannel(profile, route.topic, new Set([...tried, ...route.exclude]))
       if (choice) next.set(choice.channel, [])
     }
     for (const e of events) {
@@ -161,7 +185,7 @@ async function fail(deps: DeliverDeps, d: Claimed, profile: Profile, events: rea
       const [n] = await tx<{ id: string }[]>`
         insert into deliveries (school_id, person_id, channel, mode, status, not_before, payload, fallback_of)
         values (${d.schoolId}, ${d.personId}, ${channel}, ${d.mode}, 'pending', ${deps.options.clock()},
-                ${tx.json({ ...d.payload, tried: [...tried] } as never)}, ${d.id})
+                ${tx.json({ ...(current?.payload ?? d.payload), tried: [...tried] } as never)}, ${d.id})
         returning id`
       fallback.push({ id: n!.id, channel })
       await insertRows(tx, 'delivery_events', evs.map((e) => ({
@@ -171,6 +195,16 @@ async function fail(deps: DeliverDeps, d: Claimed, profile: Profile, events: rea
   })
   deps.log.warn({ deliveryId: d.id, channel: d.channel, error }, 'delivery failed on its channel')
   return { status: 'failed', fallback }
+}
+
+/**
+ * The topic whose preferences choose a report's channel, and the channels it may not take;
+ * null: it goes by its own channel only (the weekly diary by e-mail).
+ */
+function reportRoute(report: unknown): { topic: Topic; exclude: Channel[] } | null {
+  if (!isPrintoutReport(report)) return { topic: report as Topic, exclude: [] }
+  const r = PRINTOUT_ROUTES[report]
+  return r.topic ? { topic: r.topic, exclude: CHANNELS.filter((c) => !r.channels.includes(c)) } : null
 }
 
 /** Channels without a configured provider are never chosen. */

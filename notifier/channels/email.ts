@@ -38,10 +38,15 @@ export function createEmailProvider(opts: EmailProviderOptions): EmailProvider {
           text: msg.text,
           messageId: msg.messageId,
           headers: {
-            'List-Unsubscribe': `<${msg.unsubscribeUrl}>`,
-            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            ...(msg.unsubscribeUrl ? {
+              'List-Unsubscribe': `<${msg.unsubscribeUrl}>`,
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            } : {}),
             'Auto-Submitted': 'auto-generated',
           },
+          ...(msg.attachments?.length ? {
+            attachments: msg.attachments.map((a) => ({ filename: a.filename, content: Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength), contentType: a.contentType })),
+          } : {}),
         })
         return { providerId: info.messageId }
       } catch (err) {

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
-import { Api, GrammyError, HttpError } from 'grammy'
-import { SendError, type ChatMessage, type ChatProvider } from './types.ts'
+import { Api, GrammyError, HttpError, InputFile } from 'grammy'
+import { CAPTION_LIMIT, SendError, type ChatMessage, type ChatProvider } from './types.ts'
 
 export interface TelegramProviderOptions {
   readonly token: string
@@ -28,11 +28,16 @@ export function createTelegramProvider(opts: TelegramProviderOptions): ChatProvi
   return {
     async send(msg: ChatMessage) {
       try {
-        const message = await api.sendMessage(msg.chatId, msg.html, {
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-        })
-        return { providerId: String(message.message_id) }
+        const text = (html: string) => api.sendMessage(msg.chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } })
+        const doc = msg.document
+        if (!doc) return { providerId: String((await text(msg.html)).message_id) }
+        // a list too long for a caption follows the document as a message of its own
+        const fits = captionLength(msg.html) <= CAPTION_LIMIT
+        // grammY writes the name unquoted into the multipart header: no spaces in it
+        const file = new InputFile(doc.content, doc.filename.replace(/\s+/g, '_'))
+        const sent = await api.sendDocument(msg.chatId, file, { caption: fits ? msg.html : doc.shortCaption, parse_mode: 'HTML' })
+        if (!fits) await text(msg.html)
+        return { providerId: String(sent.message_id) }
       } catch (err) {
         throw toSendError(err)
       }
@@ -41,6 +46,13 @@ export function createTelegramProvider(opts: TelegramProviderOptions): ChatProvi
       agent.destroy()
     },
   }
+}
+
+/** The length Telegram checks a caption against: the text without tags, entities decoded, in UTF-16 units. */
+export function captionLength(html: string): number {
+  return html.replace(/<[^>]*>/g, '')
+    .replace(/&(#x[0-9a-f]+|#[0-9]+|lt|gt|amp|quot);/gi, 'x')
+    .length
 }
 
 // a 400 that means the chat itself is gone (every 403 does: blocked, kicked, deactivated)

@@ -31,11 +31,28 @@ export class SendError extends Error {
   }
 }
 
+/** A file sent with a message (a printout's PDF). */
+export interface Attachment {
+  readonly filename: string
+  readonly content: Uint8Array
+  /** e.g. application/pdf */
+  readonly contentType: string
+}
+
 export interface ChatMessage {
   readonly chatId: string
-  /** Telegram HTML (parse_mode HTML) */
+  /** Telegram HTML (parse_mode HTML); with a document, its caption */
   readonly html: string
+  /**
+   * Sent as a document (sendDocument) with `html` as its caption. A caption longer than Telegram
+   * allows (CAPTION_LIMIT characters of text) is sent as a message after the document, which
+   * then carries `shortCaption`.
+   */
+  readonly document?: Attachment & { readonly shortCaption: string }
 }
+
+/** Telegram's limit on a caption: characters of text after the HTML entities are parsed. */
+export const CAPTION_LIMIT = 1024
 
 export interface ChatProvider {
   send(msg: ChatMessage): Promise<SendResult>
@@ -49,8 +66,12 @@ export interface EmailMessage {
   readonly text: string
   /** stable per delivery: a resend after a crash carries the same Message-ID */
   readonly messageId: string
-  /** https URL of the preference page; sent as List-Unsubscribe with One-Click (RFC 8058) */
-  readonly unsubscribeUrl: string
+  /**
+   * https URL of the preference page; sent as List-Unsubscribe with One-Click (RFC 8058). None
+   * for mail that a topic switch cannot stop (the weekly printout follows its own preference).
+   */
+  readonly unsubscribeUrl?: string
+  readonly attachments?: readonly Attachment[]
 }
 
 export interface EmailProvider {

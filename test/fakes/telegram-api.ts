@@ -27,6 +27,11 @@
  * Like Telegram, getUpdates and setWebhook remember `allowed_updates`: an update of a kind the
  * bot did not ask for is never delivered (it lands in `dropped`); without the parameter, every
  * kind but chat_member.
+ *
+ * Files the bot uploads (multipart/form-data, as grammY sends an `InputFile`: the field holds
+ * `attach://<part>`, or the file part is the field itself) are kept in `uploads` with a file_id
+ * the fake makes up; the method sees that file_id in place of the file, so the bot's
+ * document message names it: `tg.file(tg.lastMessage(chat)!.fileId!)!.content` is the bytes.
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -100,6 +105,19 @@ export type FakeUpdate = {
 }
 
 export type MethodHandler = (params: Record<string, unknown>) => unknown
+
+/** A file the bot uploaded in a multipart request. */
+export interface UploadedFile {
+  /** the file_id the fake gave it (what the method and the bot's message carry) */
+  readonly fileId: string
+  readonly method: string
+  readonly chatId: string
+  /** the parameter it was sent as (document, photo…) */
+  readonly field: string
+  readonly filename: string
+  readonly contentType: string | undefined
+  readonly content: Buffer
+}
 
 /** Builders of what a person does in a chat (the user id equals the private chat's id). */
 export interface UpdateBuilders {
@@ -226,6 +244,10 @@ export interface FakeTelegram {
   canPost(groupId: number, userId: number): boolean
   /** updates never delivered: their kind was not in the bot's allowed_updates */
   readonly dropped: FakeUpdate[]
+  /** every file the bot uploaded, in arrival order (rejected calls too) */
+  readonly uploads: UploadedFile[]
+  /** an uploaded file by the file_id the fake gave it */
+  file(fileId: string): UploadedFile | undefined
   close(): Promise<void>
 }
 
@@ -756,7 +778,14 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
     stats.requests++
     const url = new URL(req.url ?? '/', 'http://fake')
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname)
-    const params = { ...Object.fromEntries(url.searchParams), ...(await readBody(req)) }
+    const body = await readBody(req)
+    const params: Record<string, unknown> = { ...Object.fromEntries(url.searchParams), ...body.params }
+    // an uploaded file becomes a file_id, as if it had been on Telegram's servers already
+    for (const [field, f] of Object.entries(body.files)) {
+      const fileId = `upload-${uploads.length + 1}-${randomBytes(6).toString('hex')}`
+      uploads.push({ fileId, method: match?.[2] ?? '', chatId: String(params.chat_id), field, ...f })
+      params[field] = fileId
+    }
     if (match) calls.push({ method: match[2]!, params, at: Date.now() })
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs))
     const held = holds.find((h) => h.method === match?.[2] && h.chatId === String(params.chat_id))
@@ -779,6 +808,8 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
     res.writeHead(answer.status, { 'content-type': html ? 'text/html' : 'application/json' })
     res.end(html ? answer.body : JSON.stringify(answer.body))
   }
+
+  const uploads: UploadedFile[] = []
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -824,6 +855,8 @@ export async function startFakeTelegram(opts: { token?: string; port?: number } 
     group,
     canPost,
     dropped,
+    uploads,
+    file: (fileId) => uploads.find((u) => u.fileId === fileId),
     async close() {
       waiter?.wake(ok([]))
       // clients keep connections alive; without this close() would wait for them
@@ -891,11 +924,65 @@ function isFakeResponse(v: unknown): v is FakeResponse {
   return typeof v === 'object' && v !== null && 'status' in v && 'body' in v
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+type FilePart = Pick<UploadedFile, 'filename' | 'contentType' | 'content'>
+
+/** The request's parameters (JSON, a form, or multipart fields) and its files by parameter name. */
+async function readBody(req: IncomingMessage): Promise<{ params: Record<string, unknown>; files: Record<string, FilePart> }> {
   const chunks: Buffer[] = []
   for await (const chunk of req) chunks.push(chunk as Buffer)
-  const raw = Buffer.concat(chunks).toString('utf8')
-  if (!raw) return {}
-  if ((req.headers['content-type'] ?? '').includes('json')) return JSON.parse(raw) as Record<string, unknown>
-  return Object.fromEntries(new URLSearchParams(raw))
+  const body = Buffer.concat(chunks)
+  const type = req.headers['content-type'] ?? ''
+  if (!body.length) return { params: {}, files: {} }
+  const boundary = /^multipart\/form-data;.*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type)
+  if (boundary) return readMultipart(body, boundary[1] ?? boundary[2]!)
+  const raw = body.toString('utf8')
+  if (type.includes('json')) return { params: JSON.parse(raw) as Record<string, unknown>, files: {} }
+  return { params: Object.fromEntries(new URLSearchParams(raw)), files: {} }
+}
+
+/**
+ * multipart/form-data as clients write it. Node's own parser (Response.formData) refuses
+ * grammY's headers (`content-disposition:form-data;name="x"`, an unquoted filename), so the
+ * parts are split here, leniently. A field `attach://<name>` refers to the file part <name>.
+ */
+function readMultipart(body: Buffer, boundary: string): { params: Record<string, unknown>; files: Record<string, FilePart> } {
+  const delimiter = Buffer.from(`--${boundary}`)
+  const fields: Record<string, string> = {}
+  const parts: Record<string, FilePart> = {}
+  let at = body.indexOf(delimiter)
+  while (at !== -1) {
+    let start = at + delimiter.length
+    if (body[start] === 0x2d && body[start + 1] === 0x2d) break // the closing delimiter
+    if (body[start] === 0x0d && body[start + 1] === 0x0a) start += 2
+    const next = body.indexOf(delimiter, start)
+    if (next === -1) break
+    // the line break before a delimiter belongs to the delimiter
+    const end = body[next - 2] === 0x0d && body[next - 1] === 0x0a ? next - 2 : next
+    const part = body.subarray(start, end)
+    const split = part.indexOf('\r\n\r\n')
+    const head = part.subarray(0, split === -1 ? 0 : split).toString('utf8')
+    const content = part.subarray(split === -1 ? 0 : split + 4)
+    const disposition = /^content-disposition\s*:(.*)$/im.exec(head)?.[1] ?? ''
+    const name = /(?:^|;)\s*name="?([^";]*)"?/i.exec(disposition)?.[1]
+    const filename = /(?:^|;)\s*filename="?([^";\r\n]*)"?/i.exec(disposition)?.[1]
+    const contentType = /^content-type\s*:\s*(.*)$/im.exec(head)?.[1]?.trim()
+    if (name !== undefined) {
+      if (filename !== undefined) parts[name] = { filename: filename.trim(), contentType, content: Buffer.from(content) }
+      else fields[name] = content.toString('utf8')
+    }
+    at = next
+  }
+  const files: Record<string, FilePart> = {}
+  const params: Record<string, unknown> = { ...fields }
+  for (const [field, value] of Object.entries(fields)) {
+    const ref = /^attach:\/\/(.+)$/.exec(value)?.[1]
+    const file = ref !== undefined ? parts[ref] : undefined
+    if (file) {
+      files[field] = file
+      delete parts[ref!]
+    }
+  }
+  // file parts named as the parameter itself (the older way, telegraf's)
+  for (const [field, file] of Object.entries(parts)) files[field] = file
+  return { params, files }
 }
