@@ -35,6 +35,19 @@ Administration
                    the weekly timetable, valid from --date; subjects and teaching assignments as needed
                    Both check the whole file first and list every bad row ("строка N: причина"); with any
                    bad row nothing is written (exit 1) unless --partial; --dry-run writes nothing.
+  backup [--out FILE|DIR]
+                   a consistent dump with a checksum manifest (pg_dump, or the embedded store's own dump);
+                   the worker also makes one daily (BACKUP_AT, BACKUP_KEEP)
+  restore FILE [--force]
+                   checks the checksum, restores into an empty database (--force: replace), migrates, verifies
+                   the audit chains
+  archive verify|list [--school ID]
+                   the archive of summary sheets and class journals: recompute the hash chains and every file
+  printout verify CODE [--file FILE]
+                   what the system produced under a printout's verification code; with --file, whether the file
+                   is that printout
+  printouts weekly --school ID [--class ID] [--week YYYY-MM-DD] [--only-paper] [--out DIR]
+                   the weekly diary printouts of a school or a class, one PDF per class, with progress
 
 Configuration comes from the environment (see README.md): DATABASE_URL, REDIS_URL, PORT, DATA_DIR,
 JWT_SECRET, TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, SMTP_URL,

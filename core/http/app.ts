@@ -18,6 +18,8 @@ import { messagingRoutes } from '../messaging/routes.ts'
 import { peopleRoutes } from '../people/routes.ts'
 import { printoutRoutes } from '../print/routes.ts'
 import { printoutDeliveryRoutes } from '../printouts/routes.ts'
+import { printJobRoutes } from '../printouts/jobs-routes.ts'
+import { reportsRoutes } from '../reports/routes.ts'
 import { errorHandler, sendProblem, toProblem } from './problem.ts'
 import { errors } from './errors.ts'
 import { notificationRoutes, unsubscribeRoutes } from '../notifications/routes.ts'
@@ -122,6 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await protectedScope.register(archiveRoutes)
         await protectedScope.register(printoutRoutes)
         await protectedScope.register(printoutDeliveryRoutes)
+        await protectedScope.register(printJobRoutes)
+        await protectedScope.register(reportsRoutes)
       })
     },
     { prefix: '/v1' },

@@ -6,6 +6,9 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
 import type { Database } from '../db/connect.ts'
+import { dailyBackupTask } from '../backup/daily.ts'
+import { archiveRetentionTask } from '../archive/retention.ts'
+import { printJobsTask } from '../printouts/jobs.ts'
 
 export interface TaskContext {
   readonly db: Database
@@ -24,7 +27,7 @@ export interface PeriodicTask {
 
 /** The tasks every worker runs. Each area adds its own entry here. */
 export function workerTasks(): PeriodicTask[] {
-  return []
+  return [dailyBackupTask(), archiveRetentionTask(), printJobsTask()]
 }
 
 export interface TaskRunner {

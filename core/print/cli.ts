@@ -14,7 +14,7 @@ import { sha256Hex } from './canonical.ts'
 import { normalizeCode } from './registry.ts'
 import { findPrintout, recordView } from './verify.ts'
 
-const USAGE = 'usage: zvonok printout verify CODE [--file FILE]\n       zvonok printouts weekly --school ID [--class ID] [--week YYYY-MM-DD] [--out DIR]\n'
+const USAGE = 'usage: zvonok printout verify CODE [--file FILE]\n       zvonok printouts weekly --school ID [--class ID] [--week YYYY-MM-DD] [--only-paper] [--out DIR]\n'
 
 export async function runPrintCommand(command: string, args: string[], config: Config, log: pino.Logger): Promise<number> {
   if (command === 'printouts') {

@@ -17,10 +17,16 @@ export interface PrintMeta {
 /** XXXXXXXXXX → XXXXX-XXXXX, as printed and as people type it back. */
 export const displayCode = (code: string) => `${code.slice(0, 5)}-${code.slice(5)}`
 
+// one formatter per zone: each Intl.DateTimeFormat holds native memory the GC does not see
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
 export function madeAtText(meta: Pick<PrintMeta, 'madeAt' | 'timezone'>): string {
-  return new Intl.DateTimeFormat('ru-RU', {
-    timeZone: meta.timezone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit',
-  }).format(meta.madeAt)
+  let f = formatters.get(meta.timezone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('ru-RU', { timeZone: meta.timezone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' })
+    formatters.set(meta.timezone, f)
+  }
+  return f.format(meta.madeAt)
 }
 
 /** The view of templates/print/footer.text: page and pages are null in a spreadsheet. */

@@ -234,9 +234,15 @@ function layout(pdf: Pdf, d: PrintDoc, scale: number, draw: boolean): number {
 
 /** The scale a document is set at: 1, or for fit="page" the largest that fits one page. */
 function chooseScale(measure: Pdf, d: PrintDoc): number {
-  if (!d.fit) return 1
-  for (const s of FIT_SCALES) if (layout(measure, d, s, false) === 1) return s
-  return FIT_SCALES[FIT_SCALES.length - 1]!
+  if (!d.fit || layout(measure, d, 1, false) === 1) return 1
+  // smaller type never takes more pages: bisect for the largest scale that fits
+  let lo = 1, hi = FIT_SCALES.length - 1 // FIT_SCALES[lo - 1] does not fit; FIT_SCALES[hi] is the fallback
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (layout(measure, d, FIT_SCALES[mid]!, false) === 1) hi = mid
+    else lo = mid + 1
+  }
+  return FIT_SCALES[hi]!
 }
 
 /**

@@ -10,10 +10,18 @@ import Handlebars from 'handlebars'
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates')
 
 const hb = Handlebars.create()
+// formatters are cached per zone and kind: each holds native memory the GC does not see
+const formatters = new Map<string, Intl.DateTimeFormat>()
+function formatter(kind: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${kind}|${opts.timeZone}`
+  let f = formatters.get(key)
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat('ru-RU', opts)))
+  return f
+}
 hb.registerHelper('date', (value: Date | string, timeZone: string) =>
-  new Intl.DateTimeFormat('ru-RU', { timeZone, day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(value)))
+  formatter('date', { timeZone, day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(value)))
 hb.registerHelper('dateTime', (value: Date | string, timeZone: string) =>
-  new Intl.DateTimeFormat('ru-RU', { timeZone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(value)))
+  formatter('dateTime', { timeZone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(value)))
 
 /** Russian plural: plural(n, 'отметка', 'отметки', 'отметок') → the form for n. */
 export function plural(n: number, one: string, few: string, many: string): string {
@@ -28,7 +36,7 @@ hb.registerHelper('eq', (a: unknown, b: unknown) => a === b)
 hb.registerHelper('dayMonth', (d: string) => `${d.slice(8, 10)}.${d.slice(5, 7)}`)
 /** 'YYYY-MM-DD' → 'понедельник' */
 hb.registerHelper('weekdayName', (d: string) =>
-  new Intl.DateTimeFormat('ru-RU', { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`)))
+  formatter('weekday', { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`)))
 
 // templates/partials/<name>.hbs are partials ({{> name}} or {{#> name}}…{{/name}}), e.g. the email layout
 const partialsDir = path.join(TEMPLATES_DIR, 'partials')
