@@ -13,7 +13,7 @@ export const printoutRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['printouts'],
       summary: 'What the system produced under a verification code (staff of the school, its maker, the family of the student it concerns); with sha256, whether a file is that printout',
       security: secured,
-      params: z.strictObject({ code: z.string().min(1).max(40) }),
+      params: z.strictObject({ code: z.string().regex(/^[0-9A-Za-z]{5}[\s-]?[0-9A-Za-z]{5}$/, 'a verification code: 10 letters and digits, e.g. 7K3MQ-9XF2B') }),
       querystring: z.strictObject({ sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 in hex').optional() }),
       response: {
         200: z.object({

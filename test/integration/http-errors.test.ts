@@ -63,7 +63,7 @@ function allowsNull(s: Schema): boolean {
 }
 
 /** Strings that satisfy common patterns; extend the list if a new pattern has no sample. */
-const PATTERN_SAMPLES = ['08:30', '+79161234567', '123-456-789 01', '2012-03-04', 'Иванов', 'abcdef', 'ABC123', '1']
+const PATTERN_SAMPLES = ['08:30', '+79161234567', '123-456-789 01', '2012-03-04', 'Иванов', 'abcdef', 'ABC123', '1', 'K7M3Q-9XF2B']
 
 function validString(s: Schema): string {
   let v: string | undefined
@@ -169,6 +169,8 @@ interface Route {
   readonly method: string
   readonly template: string // /v1/persons/{personId}
   readonly pathParams: string[]
+  /** a valid value per path parameter: a UUID, or a sample of the parameter's pattern (a printout code) */
+  readonly pathSamples: Record<string, string>
   readonly hasQuery: boolean
   readonly body: Schema | undefined
   readonly secured: boolean
@@ -179,7 +181,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'options']
 
 interface OpenApiOperation {
-  parameters?: { in: string; name: string }[]
+  parameters?: { in: string; name: string; schema?: Schema }[]
   requestBody?: { content?: Record<string, { schema?: Schema }> }
   security?: unknown[]
 }
@@ -194,6 +196,9 @@ function routesOf(doc: { paths: Record<string, Record<string, OpenApiOperation>>
         method: m.toUpperCase(),
         template,
         pathParams: [...template.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]!),
+        pathSamples: Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [
+          p.name, p.schema && p.schema.format !== 'uuid' && p.schema.pattern ? validString(p.schema) : randomUUID(),
+        ])),
         hasQuery: params.some((p) => p.in === 'query'),
         body: op.requestBody?.content?.['application/json']?.schema,
         secured: (op.security?.length ?? 0) > 0,
@@ -515,7 +520,7 @@ function casesFor(route: Route, probes: Probe[], variant: Variant): Case[] {
   const out: Case[] = []
   for (const authed of [true, false]) {
     for (const probe of probes) {
-      const url = fill(route.template, () => (variant === 'abc' ? 'abc' : randomUUID()))
+      const url = fill(route.template, (name) => (variant === 'abc' ? 'abc' : route.pathSamples[name] ?? randomUUID()))
       out.push({
         label: `${authed ? 'admin' : 'anonymous'} ${route.label} [${variant}] ${probe.name}`,
         route, url, probe, authed, expected: expectationFor(route, probe, variant, authed),
