@@ -4,11 +4,11 @@
  * CLI) catching a changed file, a changed entry and a removed entry at the right seq.
  */
 import { createHash } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { canonicalJson } from '../../core/archive/canonical.ts'
-import { main } from '../../core/cli.ts'
 import { hashPassword } from '../../core/auth/passwords.ts'
 import { createPeriod, setFinalMark } from '../../core/journal/index.ts'
+import { runCli } from '../helpers/cli.ts'
 import { bearer, createAccount, createClass, createPerson, createTestApp, login, type TestApp } from '../helpers/app.ts'
 import { buildJournal, type JournalFixture } from '../helpers/journal-fixture.ts'
 import { pdfText } from '../helpers/pdf.ts'
@@ -183,7 +183,7 @@ describe('archive verify', () => {
 
   it('finds the chain intact (API and CLI)', async () => {
     expect(await verify()).toEqual({ ok: true, chains: 1, entries: 5, purged: 0, problems: [] })
-    const cli = await runCli(['archive', 'verify', '--school', f.schoolId])
+    const cli = await runArchiveCli(['archive', 'verify', '--school', f.schoolId])
     expect(cli.code).toBe(0)
     expect(cli.out).toBe('archive intact: 5 entries in 1 chains\n')
   })
@@ -197,7 +197,7 @@ describe('archive verify', () => {
     const r = await verify()
     expect(r.ok).toBe(false)
     expect(r.problems.map((p) => [p.seq, p.entryId, p.problem])).toEqual([[2, e.id, 'pdf_mismatch']])
-    const cli = await runCli(['archive', 'verify'])
+    const cli = await runArchiveCli(['archive', 'verify'])
     expect(cli.code).toBe(1)
     expect(cli.out).toContain(`seq 2 (entry ${e.id}): pdf_mismatch`)
     await t.sql`update archive_files set pdf = ${orig!.pdf} where entry_id = ${e.id}`
@@ -231,7 +231,7 @@ describe('archive verify', () => {
     expect(r.entries).toBe(4)
     const next = bySeq.get(3)!
     expect(r.problems.map((p) => [p.seq, p.entryId, p.problem])).toEqual([[3, next.id, 'sequence_gap'], [3, next.id, 'prev_hash_mismatch']])
-    const cli = await runCli(['archive', 'verify', '--school', f.schoolId])
+    const cli = await runArchiveCli(['archive', 'verify', '--school', f.schoolId])
     expect(cli.code).toBe(1)
     expect(cli.out).toContain(`seq 3 (entry ${next.id}): sequence_gap: entries 2–2 are missing before it`)
   })
@@ -246,13 +246,13 @@ describe('archive verify', () => {
   })
 
   it('lists the entries through the CLI', async () => {
-    const cli = await runCli(['archive', 'list', '--school', f.schoolId])
+    const cli = await runArchiveCli(['archive', 'list', '--school', f.schoolId])
     expect(cli.code).toBe(0)
     expect(cli.out).toContain(`school ${f.schoolId}`)
     const retain = `${Number(yearEndsOn.slice(0, 4)) + 25}${yearEndsOn.slice(4)}`
     expect(cli.out).toContain(`    1  summary_sheet  ${retain}    -           Сводная ведомость итоговых отметок за 1 четверть 7А класса, ${yearName()} учебный год\n`)
-    expect((await runCli(['archive', 'frobnicate'])).code).toBe(2)
-    expect((await runCli(['archive', 'verify', '--school', 'nope'])).code).toBe(2)
+    expect((await runArchiveCli(['archive', 'frobnicate'])).code).toBe(2)
+    expect((await runArchiveCli(['archive', 'verify', '--school', 'nope'])).code).toBe(2)
   })
 })
 
@@ -262,19 +262,8 @@ function yearName(): string {
 }
 
 /** `zvonok archive …` in this process against the test database; its stdout captured. */
-async function runCli(args: string[]): Promise<{ code: number; out: string }> {
+async function runArchiveCli(args: string[]): Promise<{ code: number; out: string }> {
   if (!t.db.url) throw new Error('the CLI test needs the real PostgreSQL: set TEST_DATABASE_URL')
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk)
-    return true
-  })
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
-  try {
-    const code = await main(args, { DATABASE_URL: t.db.url, JWT_SECRET: 'archive-test-secret-archive-test-secret-0123', LOG_LEVEL: 'silent' })
-    return { code, out }
-  } finally {
-    spy.mockRestore()
-    err.mockRestore()
-  }
+  const r = await runCli(args, { DATABASE_URL: t.db.url, JWT_SECRET: 'archive-test-secret-archive-test-secret-0123' })
+  return { code: r.code, out: r.stdout }
 }

@@ -8,8 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pino from 'pino'
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { main } from '../../core/cli.ts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { testConfig, type Config } from '../../core/config/config.ts'
 import { fromEmbedded, type Database, type Sql } from '../../core/db/connect.ts'
 import { startEmbeddedPostgres } from '../../core/db/embedded.ts'
@@ -17,6 +16,7 @@ import { migrate } from '../../core/db/migrate.ts'
 import { verifyAudit } from '../../core/audit/audit.ts'
 import { addDays, addMark, diary, setAttendance } from '../../core/journal/index.ts'
 import { runDailyBackup, verifyBackupFile, type BackupResult } from '../../core/backup/index.ts'
+import { runCli } from '../helpers/cli.ts'
 import { buildJournal, type JournalFixture } from '../helpers/journal-fixture.ts'
 
 const silent = pino({ level: 'silent' })
@@ -27,19 +27,7 @@ const freshDir = () => {
   return d
 }
 
-async function cli(args: string[], env: Record<string, string | undefined>) {
-  let stdout = ''
-  let stderr = ''
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true))
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true))
-  try {
-    const code = await main(args, { LOG_LEVEL: 'silent', DEMO: 'off', ...env })
-    return { code, stdout, stderr, show: `exit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}` }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
+const cli = (args: string[], env: Record<string, string | undefined>) => runCli(args, { DEMO: 'off', ...env })
 
 const openStore = async (dataDir: string): Promise<Database> => fromEmbedded(await startEmbeddedPostgres(path.join(dataDir, 'pg')))
 

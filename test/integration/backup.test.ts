@@ -8,8 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pino from 'pino'
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { main } from '../../core/cli.ts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ConfigError, loadConfig, testConfig, type Config } from '../../core/config/config.ts'
 import { openDatabase, type Database, type Sql } from '../../core/db/connect.ts'
 import { migrate, MIGRATIONS_DIR, readMigrations } from '../../core/db/migrate.ts'
@@ -17,6 +16,7 @@ import { verifyAudit } from '../../core/audit/audit.ts'
 import { addDays, addMark, diary, setAttendance, setHomework } from '../../core/journal/index.ts'
 import { makeBackup, restoreBackup, runDailyBackup, verifyBackupFile, DAILY_BACKUP_TASK, type Manifest } from '../../core/backup/index.ts'
 import { createTaskRunner, workerTasks, type TaskContext } from '../../core/jobs/index.ts'
+import { runCli } from '../helpers/cli.ts'
 import { createTestDb, type TestDb } from '../helpers/db.ts'
 import { createSchool } from '../helpers/app.ts'
 import { buildJournal, type JournalFixture } from '../helpers/journal-fixture.ts'
@@ -40,20 +40,7 @@ async function emptyDb(): Promise<TestDb> {
   return db
 }
 
-/** Runs the CLI in this process, collecting what it writes to stdout and stderr. */
-async function cli(args: string[], env: Record<string, string | undefined>) {
-  let stdout = ''
-  let stderr = ''
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true))
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true))
-  try {
-    const code = await main(args, { JWT_SECRET, LOG_LEVEL: 'silent', ...env })
-    return { code, stdout, stderr, show: `exit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}` }
-  } finally {
-    out.mockRestore()
-    err.mockRestore()
-  }
-}
+const cli = (args: string[], env: Record<string, string | undefined>) => runCli(args, { JWT_SECRET, ...env })
 
 /** Every student's diary a week back and ahead: what a guardian is served. */
 async function diaries(sql: Sql) {

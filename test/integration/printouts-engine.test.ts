@@ -4,13 +4,13 @@
  * the record through the API (for those who may look) and the CLI.
  */
 import ExcelJS from 'exceljs'
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { main } from '../../core/cli.ts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   canonicalJson, madeByLabel, MarkupError, normalizeCode, parseMarkup, producePrintout, sha256Hex, systemLabel, toPdf, toXlsx,
   type PrintMeta,
 } from '../../core/print/index.ts'
 import { bearer, createAccount, createClass, createPerson, createSchool, createTestApp, login, type TestApp } from '../helpers/app.ts'
+import { runCli } from '../helpers/cli.ts'
 import { pdfInfo, pdfPageCount, pdfText } from '../helpers/pdf.ts'
 
 const META: PrintMeta = {
@@ -224,16 +224,8 @@ describe('the printout record', () => {
     await writeFile(`${dir}/bad.pdf`, Buffer.concat([p.pdf!, Buffer.from('x')]))
     const env = { DATABASE_URL: t.db.url, JWT_SECRET: t.config.jwtSecret, LOG_LEVEL: 'silent' }
     const run = async (args: string[]) => {
-      let out = ''
-      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-        out += String(chunk)
-        return true
-      })
-      try {
-        return { code: await main(args, env), out }
-      } finally {
-        spy.mockRestore()
-      }
+      const r = await runCli(args, env)
+      return { code: r.code, out: r.stdout }
     }
     const found = await run(['printout', 'verify', p.code, '--file', `${dir}/good.pdf`])
     expect(found.code).toBe(0)
