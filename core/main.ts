@@ -151,7 +151,15 @@ export async function runApi(config: Config, opts: { demo: boolean; notifier?: b
   const bot = opts.bot && config.telegram.token ? prepareBot(config, db, log) : undefined
   if (opts.bot && !bot) log.info('TELEGRAM_BOT_TOKEN is not set: the Telegram bot is off')
   const app = await buildApp({ config, sql: db.sql, redis, telegramWebhook: bot?.webhook })
-  await app.listen({ host: config.host, port: config.port })
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (err) {
+    // the port is taken (another `zvonok start`?): release the database so the process can exit
+    await app.close()
+    await redis?.quit().catch(() => undefined)
+    await db.close()
+    throw err
+  }
   const notifier = opts.notifier ? startNotifier(config, db, log) : undefined
   await notifier?.start()
   const tasks = opts.notifier ? startTasks(config, db, log) : undefined
