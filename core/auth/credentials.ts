@@ -8,6 +8,7 @@
 import { writeAudit } from '../audit/audit.ts'
 import type { Db, Sql } from '../db/connect.ts'
 import { errors } from '../http/errors.ts'
+import { initialsName } from '../people/names.ts'
 import { personResource, type RequestContext } from '../people/service.ts'
 import type { CredentialSlip } from '../people/schema.ts'
 import { transliterate } from '../people/translit.ts'
@@ -160,7 +161,7 @@ export async function renderSlips(sql: Sql, ctx: RequestContext, slips: Credenti
     from accounts a left join account_persons ap on ap.account_id = a.id left join persons p on p.id = ap.person_id
     where a.id = ${ctx.actor.accountId} order by p.kind = 'staff' desc limit 1`
   const printedBy = printer?.lastName
-    ? `${printer.lastName} ${printer.firstName.slice(0, 1)}.${printer.middleName ? ' ' + printer.middleName.slice(0, 1) + '.' : ''}`
+    ? initialsName(printer)
     : printer?.login ?? ''
   return render('print/credential-slips.html', {
     schoolName: school?.name ?? '', timeZone: school?.timezone ?? 'Europe/Moscow', printedAt: new Date(), printedBy, slips,

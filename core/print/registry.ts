@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Db } from '../db/connect.ts'
+import { initialsName } from '../people/names.ts'
 import { canonicalJson, sha256Hex } from './canonical.ts'
 import { render } from '../render/render.ts'
 import type { PrintDoc } from './markup.ts'
@@ -98,11 +99,11 @@ export async function madeByLabel(db: Db, accountId: string, schoolId: string): 
     limit 1`
   if (!row) throw new Error(`madeByLabel: no account ${accountId}`)
   const role = ROLE_ORDER.find((r) => row.roles.includes(r)) ?? null
-  const initials = [row.firstName, row.middleName].filter(Boolean).map((n) => `${n!.charAt(0)}.`).join(' ')
-  return render('print/made-by.text', { lastName: row.lastName, initials, login: row.login, role }).replace(/\s+/g, ' ').trim()
+  const name = row.lastName && row.firstName ? initialsName({ lastName: row.lastName, firstName: row.firstName, middleName: row.middleName }) : null
+  return render('print/made-by.text', { name, login: row.login, role }).replace(/\s+/g, ' ').trim()
 }
 
 /** The system's own label, for printouts nobody asked for by hand (the weekly mailing, an archive). */
 export function systemLabel(what: 'weekly' | 'archive' | 'job'): string {
-  return render('print/made-by.text', { lastName: null, initials: '', login: null, role: null, system: what }).replace(/\s+/g, ' ').trim()
+  return render('print/made-by.text', { name: null, login: null, role: null, system: what }).replace(/\s+/g, ' ').trim()
 }

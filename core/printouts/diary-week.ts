@@ -14,6 +14,7 @@
 import type { Db, Sql } from '../db/connect.ts'
 import { errors } from '../http/errors.ts'
 import { diaryDays } from '../journal/diary.ts'
+import { initialsName } from '../people/names.ts'
 import { addDays, weekday } from '../journal/time.ts'
 import { printDoc, producePrintout, type PrintDoc } from '../print/index.ts'
 import { render } from '../render/render.ts'
@@ -80,14 +81,10 @@ const classHead = (db: Db, classId: string) => db<ClassHead[]>`
   from classes c join schools s on s.id = c.school_id left join persons t on t.id = c.class_teacher_id
   where c.id = ${classId}`
 
-/** «Иванова Нина Петровна» → «Иванова Н. П.» */
-export function shortName(last: string, first: string, middle: string | null): string {
-  return `${last} ${first.slice(0, 1)}.${middle ? ` ${middle.slice(0, 1)}.` : ''}`
-}
 
 const headOf = (h: ClassHead) => ({
   schoolId: h.schoolId, schoolName: h.schoolName, timezone: h.timezone, classId: h.classId, className: `${h.grade}${h.letter}`,
-  classTeacher: h.ctLast && h.ctFirst ? shortName(h.ctLast, h.ctFirst, h.ctMiddle) : null,
+  classTeacher: h.ctLast && h.ctFirst ? initialsName({ lastName: h.ctLast, firstName: h.ctFirst, middleName: h.ctMiddle }) : null,
 })
 
 export function assertMonday(monday: string): void {

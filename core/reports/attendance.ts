@@ -7,10 +7,10 @@
  * of the entry is what counts.
  */
 import type { Db } from '../db/connect.ts'
-import { checkRange, classHead, classPeriod, classRoster, EXPECTED_STUDENTS, heldUntil, type DateRange } from './common.ts'
+import { classHead, classPeriod, classRoster, EXPECTED_STUDENTS, heldUntil, scopeRange, type DateRange } from './common.ts'
 import { printNumber } from './format.ts'
 import { percent } from './rules.ts'
-import type { AttendanceCounts, AttendanceReport, PeriodHead } from './schema.ts'
+import type { AttendanceCounts, AttendanceReport } from './schema.ts'
 import { printDoc, type PrintDoc } from '../print/index.ts'
 
 export type AttendanceScope = { periodId: string } | DateRange
@@ -21,14 +21,7 @@ const ZERO: AttendanceCounts = {
 
 export async function attendanceSummary(db: Db, classId: string, scope: AttendanceScope, now = new Date()): Promise<AttendanceReport> {
   const { school, cls } = await classHead(db, classId)
-  let period: PeriodHead | null = null
-  let range: DateRange
-  if ('periodId' in scope) {
-    period = await classPeriod(db, cls, scope.periodId)
-    range = { from: period.startsOn, to: period.endsOn }
-  } else {
-    range = checkRange(scope)
-  }
+  const { period, range } = await scopeRange(scope, (id) => classPeriod(db, cls, id))
   const until = heldUntil(range.to, school.timezone, now)
   const roster = await classRoster(db, classId, range.from, range.to)
   // per student and day: lessons expected, and the entries of each kind; a day is missed when

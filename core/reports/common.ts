@@ -6,17 +6,18 @@
 import type { Db } from '../db/connect.ts'
 import { errors } from '../http/errors.ts'
 import { localDate } from '../journal/time.ts'
+import { initialsName } from '../people/names.ts'
 import type { ClassHead, PeriodHead, SchoolHead } from './schema.ts'
 
 export const ru = new Intl.Collator('ru')
+
 
 interface NameParts { lastName: string; firstName: string; middleName: string | null }
 
 /** «Иванова Анна»: how a student stands in a class list. */
 export const studentName = (p: NameParts) => `${p.lastName} ${p.firstName}`
 /** «Иванова А. П.»: how a teacher is named in a report. */
-export const staffName = (p: NameParts) =>
-  `${p.lastName} ${p.firstName.slice(0, 1)}.${p.middleName ? ` ${p.middleName.slice(0, 1)}.` : ''}`
+export const staffName = (p: NameParts) => initialsName(p)
 export const byName = (a: NameParts, b: NameParts) =>
   ru.compare(a.lastName, b.lastName) || ru.compare(a.firstName, b.firstName) || ru.compare(a.middleName ?? '', b.middleName ?? '')
 
@@ -72,6 +73,15 @@ export function checkRange(r: DateRange): DateRange {
   const days = (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000
   if (days > MAX_RANGE_DAYS) throw errors.validation([{ path: 'to', message: `the range is longer than ${MAX_RANGE_DAYS} days` }])
   return r
+}
+
+/** A report's scope, a period (loaded by `period`) or a checked date range, as dates. */
+export async function scopeRange(
+  scope: { periodId: string } | DateRange, period: (id: string) => Promise<PeriodHead>,
+): Promise<{ period: PeriodHead | null; range: DateRange }> {
+  if (!('periodId' in scope)) return { period: null, range: checkRange(scope) }
+  const p = await period(scope.periodId)
+  return { period: p, range: { from: p.startsOn, to: p.endsOn } }
 }
 
 /** The last date whose lessons have taken place: the range's end, or today when it is later. */

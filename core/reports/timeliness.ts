@@ -17,10 +17,10 @@ import type { Db } from '../db/connect.ts'
 import { errors } from '../http/errors.ts'
 import { printDoc, type PrintDoc } from '../print/index.ts'
 import { addDays } from '../journal/time.ts'
-import { byName, checkRange, EXPECTED_STUDENTS, heldUntil, ru, schoolHead, schoolPeriod, staffName, type DateRange } from './common.ts'
+import { byName, EXPECTED_STUDENTS, heldUntil, ru, schoolHead, schoolPeriod, scopeRange, staffName, type DateRange } from './common.ts'
 import { printNumber } from './format.ts'
 import { round } from './rules.ts'
-import type { PeriodHead, TimelinessReport, TimelinessRow } from './schema.ts'
+import type { TimelinessReport, TimelinessRow } from './schema.ts'
 
 /** Final marks are due in the period's last week (school26 2.13): its last this many days. */
 export const FINALS_WINDOW_DAYS = 7
@@ -38,14 +38,7 @@ const zero = (): Counts => ({
 
 export async function timelinessReport(db: Db, schoolId: string, scope: TimelinessScope, now = new Date()): Promise<TimelinessReport> {
   const school = await schoolHead(db, schoolId)
-  let period: PeriodHead | null = null
-  let range: DateRange
-  if ('periodId' in scope) {
-    period = await schoolPeriod(db, schoolId, scope.periodId)
-    range = { from: period.startsOn, to: period.endsOn }
-  } else {
-    range = checkRange(scope)
-  }
+  const { period, range } = await scopeRange(scope, (id) => schoolPeriod(db, schoolId, id))
   const teacherId = scope.teacherId ?? null
   let teacher: { id: string; name: string } | null = null
   if (teacherId) {

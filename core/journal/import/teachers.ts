@@ -1,4 +1,5 @@
 /** The school's staff, and a teacher found among them by the name a timetable gives. */
+import { initialsName } from '../../people/names.ts'
 import { fullName, normName } from './normalise.ts'
 
 export interface Staff {
@@ -7,7 +8,7 @@ export interface Staff {
   firstName: string
   middleName: string | null
 }
-export const initials = (s: Staff) => `${s.lastName} ${s.firstName[0]}.${s.middleName ? ` ${s.middleName[0]}.` : ''}`
+export const initials = (s: Staff) => initialsName(s)
 
 /** A teacher by «Фамилия Имя Отчество», «Фамилия И. О.», «Фамилия ИО» or «И. О. Фамилия». */
 export function matchTeacher(staff: readonly Staff[], raw: string): { id: string } | { problem: string } {
