@@ -12,7 +12,7 @@ import type { Db, Sql } from '../core/db/connect.ts'
 import { AppError } from '../core/http/errors.ts'
 import type { Channel, Topic } from '../core/notifications/preferences.ts'
 import { displayCode, systemLabel } from '../core/print/index.ts'
-import { classWeekDiaries, printWeekForClass, printWeekForStudent, studentWeekDiary, weekLabel } from '../core/printouts/diary-week.ts'
+import { printWeekForClass, printWeekForStudent, weekLabel } from '../core/printouts/diary-week.ts'
 import { classPrintoutRecipients, type NameCard } from '../core/printouts/preferences.ts'
 import { render } from '../core/render/render.ts'
 
@@ -96,12 +96,12 @@ export async function preparePrintout(sql: Sql, deliveryId: string, payload: Pri
 
 /**
  * The message names the days the page covers: Monday..Saturday, or ..Sunday when the week has
- * lessons on Sunday (core/printouts/diary-week.ts decides), read the same way as the page.
+ * lessons on Sunday: the days of the diary the page was made from.
  */
 async function diaryWeek(db: Db, p: PrintoutPayload): Promise<PreparedPrintout | null> {
   // not enrolled that week: a refusal (AppError), nothing to send
-  const d = await studentWeekDiary(db, p.studentId!, p.from)
   const r = await printWeekForStudent(db, { studentId: p.studentId!, monday: p.from, madeBy: { accountId: null, label: systemLabel('weekly') } })
+  const d = r.diary
   const base = {
     week: weekLabel(d.monday, d.lastDay), from: d.monday, to: d.lastDay, classLabel: d.className,
     student: { lastName: d.lastName, firstName: d.firstName },
@@ -114,15 +114,12 @@ async function paperBundle(db: Db, p: PrintoutPayload): Promise<PreparedPrintout
   if (!paper.length) return null
   const recipients = paper.map((r, i) => ({ n: i + 1, guardian: fullName(r.guardian), student: `${r.student.lastName} ${r.student.firstName}` }))
   const studentIds = [...new Set(paper.map((x) => x.student.personId))]
-  // the days the pages cover, as the bundle reckons them (Sunday only with lessons)
-  const lastDay = (await classWeekDiaries(db, p.classId!, p.from, studentIds))
-    .reduce((last, d) => (d.lastDay > last ? d.lastDay : last), p.to)
-  const week = weekLabel(p.from, lastDay)
+  // the bundle reckons the days its pages cover (Sunday only with lessons) and says them on the cover
   const r = await printWeekForClass(db, {
     classId: p.classId!, monday: p.from, madeBy: { accountId: null, label: systemLabel('weekly') }, studentIds,
-    cover: { recipients: recipients.map(({ guardian, student }) => ({ guardian, student })), className: classLabel, week },
+    cover: { recipients: recipients.map(({ guardian, student }) => ({ guardian, student })), className: classLabel },
   })
-  const base = { week, from: p.from, to: lastDay, classLabel, recipients }
+  const base = { week: r.week, from: p.from, to: r.lastDay, classLabel, recipients }
   return { ...base, code: displayCode(r.code), pages: r.pages, pdf: r.pdf, filename: fileName('paper-bundle', base) }
 }
 

@@ -488,7 +488,7 @@ export async function printWeekForClass(db: Db, input: {
   madeBy: MadeBy
   studentIds?: readonly string[]
   cover?: { recipients: readonly CoverRecipient[]; className?: string; week?: string }
-}): Promise<{ code: string; pdf: Buffer; pages: number; students: number; title: string }> {
+}): Promise<{ code: string; pdf: Buffer; pages: number; students: number; title: string; week: string; lastDay: string }> {
   const diaries = await classWeekDiaries(db, input.classId, input.monday, input.studentIds)
   const [head] = diaries.length ? [] : await classHead(db, input.classId)
   const first = diaries[0]
@@ -506,12 +506,12 @@ export async function printWeekForClass(db: Db, input: {
     params: { monday: input.monday, ...(input.studentIds ? { studentIds: [...input.studentIds] } : {}) },
     data: { cover: input.cover ?? null, diaries }, docs, formats: ['pdf'],
   })
-  return { code: r.code, pdf: r.pdf!, pages: r.pages!, students: diaries.length, title }
+  return { code: r.code, pdf: r.pdf!, pages: r.pages!, students: diaries.length, title, week, lastDay }
 }
 
 /** One student's week as a printout of kind diary_week (the e-mailed PDF). */
 export async function printWeekForStudent(db: Db, input: { studentId: string; monday: string; madeBy: MadeBy }): Promise<{
-  code: string; pdf: Buffer; pages: number; title: string
+  code: string; pdf: Buffer; pages: number; title: string; diary: WeekDiary
 }> {
   const d = await studentWeekDiary(db, input.studentId, input.monday)
   const view = weekDiaryView(d)
@@ -520,6 +520,6 @@ export async function printWeekForStudent(db: Db, input: { studentId: string; mo
     schoolId: d.schoolId, kind: 'diary_week', title, madeBy: input.madeBy, studentId: d.studentId, classId: d.classId,
     params: { monday: input.monday }, data: d, docs: weekDiaryDoc(d), formats: ['pdf'],
   })
-  return { code: r.code, pdf: r.pdf!, pages: r.pages!, title }
+  return { code: r.code, pdf: r.pdf!, pages: r.pages!, title, diary: d }
 }
 
