@@ -8,7 +8,6 @@
  * kind, times, server version, last migration); restore refuses a file that does not match it.
  * Backups are recorded in `backups` when the database has that table.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -18,6 +17,7 @@ import type { Config } from '../config/config.ts'
 import { connectionOptions, fromEmbedded, type Database, type Sql } from '../db/connect.ts'
 import { embeddedOwner, startEmbeddedPostgres } from '../db/embedded.ts'
 import { migrate } from '../db/migrate.ts'
+import { sha256Hex } from '../print/canonical.ts'
 import { verifyAudit, writeAudit, type VerifyResult } from '../audit/audit.ts'
 import {
   backupPath, commitFile, MANIFEST_SUFFIX, sha256File, tempName, timestampName, verifyBackupFile, writeFileAtomic,
@@ -100,7 +100,7 @@ export async function makeBackup(db: Database, config: Config, opts: MakeBackupO
       await commitFile(tmp, file)
     } else {
       const bytes = await db.dumpDataDir!()
-      digest = { sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length }
+      digest = { sha256: sha256Hex(bytes), sizeBytes: bytes.length }
       await writeFileAtomic(file, bytes)
     }
     const finishedAt = clock()

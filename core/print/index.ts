@@ -4,7 +4,7 @@
  */
 export { parseMarkup, printDoc, MarkupError, type PrintDoc, type Block, type Row, type Cell } from './markup.ts'
 export { displayCode, madeAtText, type PrintMeta } from './meta.ts'
-export { canonicalJson, sha256Hex, sha256Hex as sha256 } from './canonical.ts'
+export { canonicalJson, sha256Hex } from './canonical.ts'
 export { toPdf } from './pdf.ts'
 export { toXlsx } from './xlsx.ts'
 export {

@@ -18,7 +18,7 @@ import { writeAudit } from '../audit/audit.ts'
 import type { Db, Sql } from '../db/connect.ts'
 import type { PeriodicTask, TaskContext } from '../jobs/index.ts'
 import { addDays, localDate, weekday } from '../journal/time.ts'
-import { madeByLabel, sha256, systemLabel } from '../print/index.ts'
+import { madeByLabel, sha256Hex, systemLabel } from '../print/index.ts'
 import { assertMonday, printWeekForClass, type MadeBy } from './diary-week.ts'
 import { classPrintoutRecipients } from './preferences.ts'
 
@@ -238,7 +238,7 @@ export async function runPrintJob(sql: Sql, job: Claimed, opts: { clock: () => D
       token = await sql.begin(async (tx) => {
         const next = await progress(tx, job.id, token, opts.clock(), { done })
         await tx`insert into print_files (job_id, name, media_type, content, sha256)
-                 values (${job.id}, ${name}, 'application/pdf', ${r.pdf}, ${sha256(r.pdf)})`
+                 values (${job.id}, ${name}, 'application/pdf', ${r.pdf}, ${sha256Hex(r.pdf)})`
         return next
       }) as Date
       log.debug({ class: c.className, pages: r.pages, code: r.code }, 'class printed')
