@@ -26,6 +26,7 @@ import { buildApp } from '../../core/http/app.ts'
 import { diary } from '../../core/journal/diary.ts'
 import { DEFAULT_WORK_TYPES } from '../../core/journal/setup.ts'
 import { benchDatabase, ms, run, show, type Figures } from './measure.ts'
+import { generatePeople } from './school.ts'
 
 const DB_NAME = 'zvonok_bench_journal'
 const TZ = 'Europe/Moscow'
@@ -47,10 +48,6 @@ const SUBJECTS: [string, number][] = [
   ['География', 2], ['Биология', 2], ['Физика', 2], ['Химия', 2], ['Информатика', 1], ['Физическая культура', 3],
 ]
 const TEACHERS_PER_SUBJECT = 3
-const LAST_NAMES = ['Иванов', 'Смирнов', 'Кузнецов', 'Попов', 'Васильев', 'Петров', 'Соколов', 'Михайлов', 'Новиков', 'Фёдоров',
-  'Морозов', 'Волков', 'Алексеев', 'Лебедев', 'Семёнов', 'Егоров', 'Павлов', 'Козлов', 'Степанов', 'Николаев']
-const FIRST_NAMES = ['Александр', 'Мария', 'Максим', 'Анна', 'Артём', 'София', 'Михаил', 'Виктория', 'Даниил', 'Полина',
-  'Иван', 'Алиса', 'Дмитрий', 'Ева', 'Кирилл', 'Варвара', 'Андрей', 'Дарья', 'Егор', 'Ксения']
 
 // ---------------------------------------------------------------- measuring
 
@@ -97,34 +94,10 @@ async function generateSchool(sql: Sql): Promise<Dataset> {
   ].map(([startsAt, endsAt], i) => ({ schoolId, shift: 1, number: i + 1, startsAt, endsAt })))}`
 
   // teachers: three per subject, numbered subject-major; each takes a third of the classes
-  await sql`
-    insert into persons (school_id, kind, last_name, first_name, middle_name)
-    select ${schoolId}, 'staff', (${LAST_NAMES}::text[])[1 + i % 20] || 'а', (${FIRST_NAMES}::text[])[1 + (i * 7) % 20], 'Учителевна'
-    from generate_series(0, ${SUBJECTS.length * TEACHERS_PER_SUBJECT - 1}) i`
-  await sql`
-    insert into classes (school_id, academic_year_id, grade, letter, class_teacher_id)
-    select ${schoolId}, ${yearId}, 2 + i / 4, (array['А', 'Б', 'В', 'Г'])[1 + i % 4],
-      (select id from persons where school_id = ${schoolId} and kind = 'staff' order by created_at, id offset i % ${SUBJECTS.length * TEACHERS_PER_SUBJECT} limit 1)
-    from generate_series(0, ${CLASSES - 1}) i`
-  await sql`
-    with s as (
-      insert into persons (school_id, kind, last_name, first_name, middle_name)
-      select ${schoolId}, 'student', (${LAST_NAMES}::text[])[1 + (i * 13) % 20], (${FIRST_NAMES}::text[])[1 + (i * 3) % 20], 'Ученикович'
-      from generate_series(0, ${CLASSES * PER_CLASS - 1}) i
-      returning id),
-    numbered as (select id, row_number() over (order by id) - 1 as n from s),
-    cls as (select id, row_number() over (order by grade, letter) - 1 as n from classes where school_id = ${schoolId})
-    insert into enrolments (student_id, class_id, started_on)
-    select numbered.id, cls.id, ${`${y}-09-01`} from numbered join cls on cls.n = numbered.n / ${PER_CLASS}`
-
-  // assignments: the class's index picks one of the subject's three teachers
-  await sql`
-    with cls as (select id, row_number() over (order by grade, letter) - 1 as n from classes where school_id = ${schoolId}),
-    subj as (select id, array_position(${SUBJECTS.map(([n]) => n)}::text[], name) - 1 as n from subjects where school_id = ${schoolId}),
-    teachers as (select id, row_number() over (order by created_at, id) - 1 as n from persons where school_id = ${schoolId} and kind = 'staff')
-    insert into teaching_assignments (school_id, class_id, subject_id, teacher_id)
-    select ${schoolId}, cls.id, subj.id, teachers.id
-    from cls cross join subj join teachers on teachers.n = subj.n * ${TEACHERS_PER_SUBJECT} + cls.n % ${TEACHERS_PER_SUBJECT}`
+  await generatePeople(sql, {
+    schoolId, yearId, startYear: y, classes: CLASSES, perClass: PER_CLASS, subjects: SUBJECTS.map(([n]) => n),
+    teachersPerSubject: TEACHERS_PER_SUBJECT, middleNames: { staff: 'Учителевна', student: 'Ученикович' },
+  })
   // the week of a class: slot k (0..29) takes the subject at position (7k + class) of the hours list
   const hours = SUBJECTS.flatMap(([name, h]) => Array.from({ length: h }, () => name))
   await sql`

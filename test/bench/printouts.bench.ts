@@ -25,6 +25,7 @@ import { DEFAULT_WORK_TYPES } from '../../core/journal/setup.ts'
 import { classWeekDiaries } from '../../core/printouts/diary-week.ts'
 import { enqueuePrintJob, getPrintJob, printJobsTask } from '../../core/printouts/jobs.ts'
 import { benchDatabase } from './measure.ts'
+import { generatePeople } from './school.ts'
 
 const DB_NAME = 'zvonok_bench_printouts'
 const TZ = 'Europe/Moscow'
@@ -40,10 +41,6 @@ const SUBJECTS: [string, number][] = [
   ['Физическая культура', 3], ['Основы безопасности и защиты Родины', 1], ['Музыка', 1],
 ]
 const TEACHERS_PER_SUBJECT = 3
-const LAST_NAMES = ['Иванов', 'Смирнов', 'Кузнецов', 'Попов', 'Васильев', 'Петров', 'Соколов', 'Михайлов', 'Новиков', 'Фёдоров',
-  'Морозов', 'Волков', 'Алексеев', 'Лебедев', 'Семёнов', 'Егоров', 'Павлов', 'Козлов', 'Степанов', 'Николаев']
-const FIRST_NAMES = ['Александр', 'Мария', 'Максим', 'Анна', 'Артём', 'София', 'Михаил', 'Виктория', 'Даниил', 'Полина',
-  'Иван', 'Алиса', 'Дмитрий', 'Ева', 'Кирилл', 'Варвара', 'Андрей', 'Дарья', 'Егор', 'Ксения']
 const TOPICS = [
   'Повторение изученного. Входной контроль', 'Решение задач на движение и работу', 'Сложноподчинённые предложения с придаточными определительными',
   'Свойства степени с натуральным показателем', 'Причины и последствия реформ Петра I', 'Строение клетки. Органоиды клетки',
@@ -66,32 +63,10 @@ async function generateSchool(sql: Sql, monday: string): Promise<string> {
     values (${schoolId}, ${`${y}/${y + 1}`}, ${`${y}-09-01`}, ${`${y + 1}-08-31`}) returning id`
   await sql`insert into work_types ${sql(DEFAULT_WORK_TYPES.map((w) => ({ ...w, schoolId })))}`
   await sql`insert into subjects ${sql(SUBJECTS.map(([name]) => ({ schoolId, name })))}`
-  await sql`
-    insert into persons (school_id, kind, last_name, first_name, middle_name)
-    select ${schoolId}, 'staff', (${LAST_NAMES}::text[])[1 + i % 20] || 'а', (${FIRST_NAMES}::text[])[1 + (i * 7) % 20], 'Петровна'
-    from generate_series(0, ${SUBJECTS.length * TEACHERS_PER_SUBJECT - 1}) i`
-  await sql`
-    insert into classes (school_id, academic_year_id, grade, letter, class_teacher_id)
-    select ${schoolId}, ${year!.id}, 2 + i / 4, (array['А', 'Б', 'В', 'Г'])[1 + i % 4],
-      (select id from persons where school_id = ${schoolId} and kind = 'staff' order by created_at, id offset i limit 1)
-    from generate_series(0, ${CLASSES - 1}) i`
-  await sql`
-    with s as (
-      insert into persons (school_id, kind, last_name, first_name, middle_name)
-      select ${schoolId}, 'student', (${LAST_NAMES}::text[])[1 + (i * 13) % 20], (${FIRST_NAMES}::text[])[1 + (i * 3) % 20], 'Сергеевич'
-      from generate_series(0, ${CLASSES * PER_CLASS - 1}) i
-      returning id),
-    numbered as (select id, row_number() over (order by id) - 1 as n from s),
-    cls as (select id, row_number() over (order by grade, letter) - 1 as n from classes where school_id = ${schoolId})
-    insert into enrolments (student_id, class_id, started_on)
-    select numbered.id, cls.id, ${`${y}-09-01`} from numbered join cls on cls.n = numbered.n / ${PER_CLASS}`
-  await sql`
-    with cls as (select id, row_number() over (order by grade, letter) - 1 as n from classes where school_id = ${schoolId}),
-    subj as (select id, array_position(${SUBJECTS.map(([n]) => n)}::text[], name) - 1 as n from subjects where school_id = ${schoolId}),
-    teachers as (select id, row_number() over (order by created_at, id) - 1 as n from persons where school_id = ${schoolId} and kind = 'staff')
-    insert into teaching_assignments (school_id, class_id, subject_id, teacher_id)
-    select ${schoolId}, cls.id, subj.id, teachers.id
-    from cls cross join subj join teachers on teachers.n = subj.n * ${TEACHERS_PER_SUBJECT} + cls.n % ${TEACHERS_PER_SUBJECT}`
+  await generatePeople(sql, {
+    schoolId, yearId: year!.id, startYear: y, classes: CLASSES, perClass: PER_CLASS, subjects: SUBJECTS.map(([n]) => n),
+    teachersPerSubject: TEACHERS_PER_SUBJECT, middleNames: { staff: 'Петровна', student: 'Сергеевич' },
+  })
   // last week: slot k of day d takes the subject at position (7·slot + class) of the hours list
   const hours = SUBJECTS.flatMap(([name, h]) => Array.from({ length: h }, () => name))
   await sql`
