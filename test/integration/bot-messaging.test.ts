@@ -23,8 +23,18 @@ const CLASS_TEACHER = 7300
 
 /** the bot's messages in a chat that contain `text` */
 const received = (chat: number, text: string) => tg.messages(chat).filter((m) => m.text.includes(text))
-const arrives = (chat: number, text: string) =>
-  waitFor(() => received(chat, text).at(-1), 10_000, `«${text}» in chat ${chat}`)
+/**
+ * A message in the chat, once the notifier has also recorded it as sent: a reply to it finds its
+ * thread by that record, and a person cannot reply faster than the notifier writes it down.
+ */
+const arrives = async (chat: number, text: string) => {
+  const m = await waitFor(() => received(chat, text).at(-1), 10_000, `«${text}» in chat ${chat}`)
+  await waitFor(async () => (await sql`
+    select 1 from deliveries d join chat_links l on l.person_id = d.person_id and l.chat_id = ${chat}
+    where d.channel = 'telegram' and d.provider_id = ${String(m.messageId)} and d.status in ('sent', 'delivered')`).length > 0,
+  10_000, `the delivery of «${text}» recorded`)
+  return m
+}
 const stored = async () => (await sql`select count(*)::int as n from thread_messages`)[0]!.n as number
 
 beforeAll(async () => {
